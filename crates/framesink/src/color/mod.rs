@@ -1,0 +1,267 @@
+//! Pixel layouts to YUV 4:2:0: BT.709 coefficients, limited ("TV") range,
+//! rounded; odd sizes padded by repeating the last column and row.
+
+use yuvutils_rs::{
+    BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
+};
+
+use crate::error::{Error, Result};
+use crate::frame::{Frame, PixelLayout};
+
+/// A picture in planar YUV 4:2:0 (I420) with even dimensions.
+#[derive(Clone, Debug, Default)]
+pub struct YuvPicture {
+    /// Width in pixels (even).
+    pub width: u32,
+    /// Height in pixels (even).
+    pub height: u32,
+    /// Luma plane, `width` bytes per row.
+    pub y: Vec<u8>,
+    /// Cb plane, `width / 2` bytes per row.
+    pub u: Vec<u8>,
+    /// Cr plane, `width / 2` bytes per row.
+    pub v: Vec<u8>,
+}
+
+impl YuvPicture {
+    /// Resizes the planes for a `width` x `height` picture (both even).
+    pub fn reshape(&mut self, width: u32, height: u32) {
+        debug_assert!(width % 2 == 0 && height % 2 == 0);
+        self.width = width;
+        self.height = height;
+        let luma = width as usize * height as usize;
+        self.y.resize(luma, 0);
+        self.u.resize(luma / 4, 0);
+        self.v.resize(luma / 4, 0);
+    }
+}
+
+/// Rounds a size up to the next even number (4:2:0 needs even sizes).
+pub const fn even(n: u32) -> u32 {
+    n + (n & 1)
+}
+
+/// Converts frames to YUV, keeping scratch memory between frames.
+#[derive(Default)]
+pub struct Converter {
+    scratch: Vec<u8>,
+}
+
+/// Limited-range luma for a full-range gray level: round(16 + g * 219 / 255).
+const fn gray_to_luma(g: u8) -> u8 {
+    ((16 * 255 + g as u32 * 219 + 127) / 255) as u8
+}
+
+const GRAY_LUT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = gray_to_luma(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// 16 bits to 8, exactly rounded: round(v * 255 / 65535).
+#[inline]
+pub const fn u16_to_u8(v: u16) -> u8 {
+    ((v as u32 * 255 + 32767) / 65535) as u8
+}
+
+impl Converter {
+    /// Converts `frame` into `out` (reshaped to the even size). `frame` must
+    /// have passed `Frame::check`.
+    pub fn convert(&mut self, frame: &Frame<'_>, out: &mut YuvPicture) -> Result<()> {
+        let (w, h) = (frame.width, frame.height);
+        out.reshape(even(w), even(h));
+        // 16-bit input: to 8-bit first, packed, into scratch.
+        let (data, stride, layout) = if frame.layout.bytes_per_sample() == 2 {
+            let channels = frame.layout.channels();
+            let row_out = w as usize * channels;
+            self.scratch.resize(row_out * h as usize, 0);
+            for (r, dst) in self.scratch.chunks_exact_mut(row_out).enumerate() {
+                let src = &frame.data[r * frame.stride..r * frame.stride + row_out * 2];
+                for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
+                    *d = u16_to_u8(u16::from_ne_bytes([s[0], s[1]]));
+                }
+            }
+            let layout = match frame.layout {
+                PixelLayout::Gray16 => PixelLayout::Gray8,
+                PixelLayout::Rgb16 => PixelLayout::Rgb8,
+                _ => PixelLayout::Rgba8,
+            };
+            (&self.scratch[..], row_out, layout)
+        } else {
+            (frame.data, frame.stride, frame.layout)
+        };
+        match layout {
+            PixelLayout::Yuv420p => copy_i420(data, stride, w, h, out),
+            PixelLayout::Gray8 | PixelLayout::GrayAlpha8 => {
+                let step = layout.channels();
+                let ew = out.width as usize;
+                for r in 0..h as usize {
+                    let src = &data[r * stride..];
+                    let dst = &mut out.y[r * ew..r * ew + w as usize];
+                    for (x, d) in dst.iter_mut().enumerate() {
+                        *d = GRAY_LUT[src[x * step] as usize];
+                    }
+                }
+                out.u.fill(128);
+                out.v.fill(128);
+            }
+            _ => {
+                let uv_stride = out.width / 2;
+                let mut image = YuvPlanarImageMut {
+                    y_plane: BufferStoreMut::Borrowed(&mut out.y),
+                    y_stride: out.width,
+                    u_plane: BufferStoreMut::Borrowed(&mut out.u),
+                    u_stride: uv_stride,
+                    v_plane: BufferStoreMut::Borrowed(&mut out.v),
+                    v_stride: uv_stride,
+                    width: w,
+                    height: h,
+                };
+                let f = match layout {
+                    PixelLayout::Rgb8 => yuvutils_rs::rgb_to_yuv420,
+                    PixelLayout::Bgr8 => yuvutils_rs::bgr_to_yuv420,
+                    PixelLayout::Rgba8 => yuvutils_rs::rgba_to_yuv420,
+                    PixelLayout::Bgra8 => yuvutils_rs::bgra_to_yuv420,
+                    _ => unreachable!("16-bit, gray and planar layouts handled above"),
+                };
+                // The slice may end right after the last row's pixels.
+                let len = stride * (h as usize - 1) + w as usize * layout.channels();
+                f(
+                    &mut image,
+                    &data[..len],
+                    stride as u32,
+                    YuvRange::Limited,
+                    YuvStandardMatrix::Bt709,
+                    YuvConversionMode::Balanced,
+                )
+                .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))?;
+            }
+        }
+        pad_luma(out, w, h);
+        Ok(())
+    }
+}
+
+/// Copies planar 4:2:0 input (see [`PixelLayout::Yuv420p`]) into `out`.
+fn copy_i420(data: &[u8], stride: usize, w: u32, h: u32, out: &mut YuvPicture) {
+    let (w, h, ew) = (w as usize, h as usize, out.width as usize);
+    for r in 0..h {
+        out.y[r * ew..r * ew + w].copy_from_slice(&data[r * stride..r * stride + w]);
+    }
+    let (cw, ch, cs) = (w.div_ceil(2), h.div_ceil(2), stride.div_ceil(2));
+    let u0 = stride * h;
+    let v0 = u0 + cs * ch;
+    for r in 0..ch {
+        out.u[r * cw..(r + 1) * cw].copy_from_slice(&data[u0 + r * cs..u0 + r * cs + cw]);
+        out.v[r * cw..(r + 1) * cw].copy_from_slice(&data[v0 + r * cs..v0 + r * cs + cw]);
+    }
+}
+
+/// Repeats the last real column and row of luma into the padding. Chroma
+/// needs nothing: an odd edge's chroma is computed from the edge pixels alone.
+fn pad_luma(out: &mut YuvPicture, w: u32, h: u32) {
+    let ew = out.width as usize;
+    if w % 2 == 1 {
+        for row in out.y.chunks_exact_mut(ew).take(h as usize) {
+            row[w as usize] = row[w as usize - 1];
+        }
+    }
+    if h % 2 == 1 {
+        let (top, bottom) = out.y.split_at_mut(h as usize * ew);
+        bottom[..ew].copy_from_slice(&top[(h as usize - 1) * ew..]);
+    }
+}
+
+/// BT.709 limited-range YCbCr of one RGB pixel, in floating point: the
+/// reference the fast path is checked against.
+pub fn reference_ycbcr(r: u8, g: u8, b: u8) -> (f64, f64, f64) {
+    let (kr, kb) = (0.2126, 0.0722);
+    let (r, g, b) = (r as f64 / 255.0, g as f64 / 255.0, b as f64 / 255.0);
+    let y = kr * r + (1.0 - kr - kb) * g + kb * b;
+    let cb = (b - y) / (2.0 * (1.0 - kb));
+    let cr = (r - y) / (2.0 * (1.0 - kr));
+    (16.0 + 219.0 * y, 128.0 + 224.0 * cb, 128.0 + 224.0 * cr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn convert(data: &[u8], w: u32, h: u32, layout: PixelLayout) -> YuvPicture {
+        let mut out = YuvPicture::default();
+        let frame = Frame::new(data, w, h, layout);
+        frame.check(0).unwrap();
+        Converter::default().convert(&frame, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn gray_levels_map_to_limited_range() {
+        assert_eq!(gray_to_luma(0), 16);
+        assert_eq!(gray_to_luma(255), 235);
+        assert_eq!(gray_to_luma(128), 126);
+    }
+
+    #[test]
+    fn sixteen_bit_rounds_exactly() {
+        assert_eq!(u16_to_u8(0), 0);
+        assert_eq!(u16_to_u8(65535), 255);
+        assert_eq!(u16_to_u8(257 * 100), 100);
+        assert_eq!(u16_to_u8(128), 0);
+        assert_eq!(u16_to_u8(129), 1);
+    }
+
+    #[test]
+    fn odd_sizes_repeat_the_edge() {
+        // 3x3 gray ramp: padded to 4x4, column 3 = column 2, row 3 = row 2.
+        let data: Vec<u8> = (0..9).map(|i| i * 20).collect();
+        let p = convert(&data, 3, 3, PixelLayout::Gray8);
+        assert_eq!((p.width, p.height), (4, 4));
+        for r in 0..4 {
+            let src_r = r.min(2);
+            for c in 0..4 {
+                let src_c = c.min(2);
+                assert_eq!(p.y[r * 4 + c], gray_to_luma(data[src_r * 3 + src_c]));
+            }
+        }
+    }
+
+    proptest! {
+        // A flat colour must come out within one level of the exact BT.709
+        // limited-range value, in every 8-bit RGB layout.
+        #[test]
+        fn flat_colour_within_one_level(r: u8, g: u8, b: u8, w in 2u32..9, h in 2u32..9) {
+            let (ey, ecb, ecr) = reference_ycbcr(r, g, b);
+            for layout in [PixelLayout::Rgb8, PixelLayout::Bgr8, PixelLayout::Rgba8, PixelLayout::Bgra8] {
+                let px: Vec<u8> = match layout {
+                    PixelLayout::Rgb8 => vec![r, g, b],
+                    PixelLayout::Bgr8 => vec![b, g, r],
+                    PixelLayout::Rgba8 => vec![r, g, b, 7],
+                    _ => vec![b, g, r, 7],
+                };
+                let data = px.repeat((w * h) as usize);
+                let p = convert(&data, w, h, layout);
+                for &y in &p.y { prop_assert!((y as f64 - ey).abs() <= 1.0, "{layout} Y {y} vs {ey}"); }
+                for &u in &p.u { prop_assert!((u as f64 - ecb).abs() <= 1.0, "{layout} Cb {u} vs {ecb}"); }
+                for &v in &p.v { prop_assert!((v as f64 - ecr).abs() <= 1.0, "{layout} Cr {v} vs {ecr}"); }
+            }
+        }
+
+        // 16-bit input gives the same picture as its rounded 8-bit version.
+        #[test]
+        fn sixteen_bit_equals_rounded_eight_bit(px in proptest::collection::vec(any::<u16>(), 4 * 4 * 3)) {
+            let bytes: Vec<u8> = px.iter().flat_map(|v| v.to_ne_bytes()).collect();
+            let eight: Vec<u8> = px.iter().map(|&v| u16_to_u8(v)).collect();
+            let a = convert(&bytes, 4, 4, PixelLayout::Rgb16);
+            let b = convert(&eight, 4, 4, PixelLayout::Rgb8);
+            prop_assert_eq!(a.y, b.y);
+            prop_assert_eq!(a.u, b.u);
+            prop_assert_eq!(a.v, b.v);
+        }
+    }
+}

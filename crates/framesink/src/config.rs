@@ -1,0 +1,412 @@
+//! What the caller can choose about the movie, validated once when the writer
+//! is made so that a bad setting fails before any frame is accepted.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// An exact positive rational number: frame rates and timestamps.
+///
+/// `30000/1001` stays `30000/1001`; nothing is rounded to a float.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rational {
+    /// Numerator.
+    pub num: u64,
+    /// Denominator, never 0 in a value that passed validation.
+    pub den: u64,
+}
+
+impl Rational {
+    /// `num / den`, reduced.
+    pub const fn new(num: u64, den: u64) -> Self {
+        let g = gcd(num, den);
+        if g == 0 {
+            Rational { num, den }
+        } else {
+            Rational {
+                num: num / g,
+                den: den / g,
+            }
+        }
+    }
+
+    /// A whole number.
+    pub const fn integer(n: u64) -> Self {
+        Rational { num: n, den: 1 }
+    }
+
+    /// The value as a float (for display only).
+    pub fn as_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
+    /// The closest rational with a small denominator to a decimal frame rate.
+    ///
+    /// NTSC rates written as decimals (`29.97`, `23.976`, `59.94`) mean
+    /// `30000/1001` and friends, as in ffmpeg; any other value is taken exactly
+    /// to 1/1000.
+    pub fn from_f64(value: f64) -> Option<Self> {
+        if !value.is_finite() || value <= 0.0 || value > 1e9 {
+            return None;
+        }
+        for base in [24u64, 30, 48, 60, 120, 240] {
+            let ntsc = base as f64 * 1000.0 / 1001.0;
+            if (value - ntsc).abs() < 0.006 && (value - base as f64).abs() > 0.006 {
+                return Some(Rational::new(base * 1000, 1001));
+            }
+        }
+        let scaled = (value * 1000.0).round() as u64;
+        if scaled == 0 {
+            return None;
+        }
+        Some(Rational::new(scaled, 1000))
+    }
+}
+
+const fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+impl fmt::Display for Rational {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            write!(f, "{}", self.num)
+        } else {
+            write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
+impl FromStr for Rational {
+    type Err = Error;
+
+    /// Parses `30`, `29.97` or `30000/1001`.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::config(format!(
+                "frame rate {s:?} is not a number: use an integer (30), a decimal (29.97) or a fraction (30000/1001)"
+            ))
+        };
+        let s = s.trim();
+        if let Some((n, d)) = s.split_once('/') {
+            let num: u64 = n.trim().parse().map_err(|_| bad())?;
+            let den: u64 = d.trim().parse().map_err(|_| bad())?;
+            if den == 0 {
+                return Err(Error::config(format!(
+                    "frame rate {s:?} has a zero denominator"
+                )));
+            }
+            return Ok(Rational::new(num, den));
+        }
+        if let Ok(n) = s.parse::<u64>() {
+            return Ok(Rational::integer(n));
+        }
+        let v: f64 = s.parse().map_err(|_| bad())?;
+        Rational::from_f64(v).ok_or_else(|| {
+            Error::config(format!("frame rate {s:?} must be a positive finite number"))
+        })
+    }
+}
+
+/// The video codec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Codec {
+    /// H.264 (AVC) High profile with OpenH264: plays everywhere.
+    #[default]
+    H264,
+}
+
+impl Codec {
+    /// The lower-case name used by the CLI and Python (`"h264"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::H264 => "h264",
+        }
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Codec {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "h264" | "avc" | "h.264" => Ok(Codec::H264),
+            _ => Err(Error::Unsupported(format!(
+                "codec {s:?} is not available; built-in codecs: h264"
+            ))),
+        }
+    }
+}
+
+/// The file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Container {
+    /// ISO base media file format (`.mp4`, `.m4v`, `.mov`).
+    Mp4,
+}
+
+impl Container {
+    /// The container for a file name's extension, if framesink writes it.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("mp4" | "m4v" | "mov") => Ok(Container::Mp4),
+            Some(e) => Err(Error::Unsupported(format!(
+                "cannot tell the format of {:?} from its extension {e:?}; supported: .mp4, .m4v, .mov (or set the container explicitly)",
+                path.display()
+            ))),
+            None => Err(Error::Unsupported(format!(
+                "{:?} has no extension to tell the format by; use .mp4, .m4v or .mov (or set the container explicitly)",
+                path.display()
+            ))),
+        }
+    }
+
+    /// The lower-case name (`"mp4"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+        }
+    }
+}
+
+impl FromStr for Container {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "mp4" | "m4v" | "mov" => Ok(Container::Mp4),
+            _ => Err(Error::Unsupported(format!(
+                "format {s:?} is not available; supported: mp4"
+            ))),
+        }
+    }
+}
+
+/// Lowest accepted frame rate: one frame every 100 s.
+pub const MIN_FPS: Rational = Rational { num: 1, den: 100 };
+/// Highest accepted frame rate.
+pub const MAX_FPS: Rational = Rational { num: 1000, den: 1 };
+/// Default quality (see [`WriterConfig::quality`]).
+pub const DEFAULT_QUALITY: u8 = 75;
+
+/// How the movie is encoded. Build with `WriterConfig::default()` and the
+/// `with_*` setters; it is checked when the writer is made.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WriterConfig {
+    /// Container; `None` means from the file extension (required for sinks
+    /// without a path, where it defaults to MP4). Default: `None`.
+    pub container: Option<Container>,
+    /// Codec. Default: H.264.
+    pub codec: Codec,
+    /// Frames per second, exact. Frames without their own timestamp are shown
+    /// at `i / fps`. Between 1/100 and 1000. Default: 30.
+    pub fps: Rational,
+    /// Quality from 0 (smallest file) to 100 (best picture). For H.264 this
+    /// is a constant quantiser: QP = round(51 * (100 - quality) / 100), so the
+    /// default 75 is QP 13 before adaptive quantisation... see `qp()`.
+    /// Ignored when `bitrate_kbps` is set. Default: 75.
+    pub quality: u8,
+    /// Target bit rate in kbit/s instead of constant quality. Default: `None`.
+    pub bitrate_kbps: Option<u32>,
+    /// Frames between keyframes (IDR), at least 1. `None` means about 2 s at
+    /// `fps`. Default: `None`.
+    pub keyframe_interval: Option<u32>,
+    /// Encoder threads. 0 means one per available core. Default: 0.
+    pub threads: usize,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig {
+            container: None,
+            codec: Codec::H264,
+            fps: Rational::integer(30),
+            quality: DEFAULT_QUALITY,
+            bitrate_kbps: None,
+            keyframe_interval: None,
+            threads: 0,
+        }
+    }
+}
+
+impl WriterConfig {
+    /// Sets [`container`](Self::container).
+    pub fn with_container(mut self, container: Container) -> Self {
+        self.container = Some(container);
+        self
+    }
+    /// Sets [`codec`](Self::codec).
+    pub fn with_codec(mut self, codec: Codec) -> Self {
+        self.codec = codec;
+        self
+    }
+    /// Sets [`fps`](Self::fps).
+    pub fn with_fps(mut self, fps: Rational) -> Self {
+        self.fps = fps;
+        self
+    }
+    /// Sets [`quality`](Self::quality).
+    pub fn with_quality(mut self, quality: u8) -> Self {
+        self.quality = quality;
+        self
+    }
+    /// Sets [`bitrate_kbps`](Self::bitrate_kbps).
+    pub fn with_bitrate_kbps(mut self, kbps: u32) -> Self {
+        self.bitrate_kbps = Some(kbps);
+        self
+    }
+    /// Sets [`keyframe_interval`](Self::keyframe_interval).
+    pub fn with_keyframe_interval(mut self, frames: u32) -> Self {
+        self.keyframe_interval = Some(frames);
+        self
+    }
+    /// Sets [`threads`](Self::threads).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Checks every field; the writer calls this before writing anything.
+    pub fn validate(&self) -> Result<()> {
+        let Rational { num, den } = self.fps;
+        if den == 0 || num == 0 {
+            return Err(Error::config(format!(
+                "fps {num}/{den} is not a positive number; allowed: {MIN_FPS} to {MAX_FPS} frames per second"
+            )));
+        }
+        // num/den < 1/100  <=>  100 num < den (u128: no overflow)
+        if (num as u128) * (MIN_FPS.den as u128) < (MIN_FPS.num as u128) * (den as u128)
+            || (num as u128) * (MAX_FPS.den as u128) > (MAX_FPS.num as u128) * (den as u128)
+        {
+            return Err(Error::config(format!(
+                "fps {} (= {:.6}) is out of range; allowed: {MIN_FPS} to {MAX_FPS} frames per second",
+                self.fps,
+                self.fps.as_f64()
+            )));
+        }
+        if num > u32::MAX as u64 || den > u32::MAX as u64 {
+            return Err(Error::config(format!(
+                "fps {} has a numerator or denominator above {}; use a simpler fraction",
+                self.fps,
+                u32::MAX
+            )));
+        }
+        if self.quality > 100 {
+            return Err(Error::config(format!(
+                "quality {} is out of range; allowed: 0 (smallest) to 100 (best)",
+                self.quality
+            )));
+        }
+        if let Some(kbps) = self.bitrate_kbps {
+            if !(1..=2_000_000).contains(&kbps) {
+                return Err(Error::config(format!(
+                    "bitrate {kbps} kbit/s is out of range; allowed: 1 to 2000000 kbit/s"
+                )));
+            }
+        }
+        if let Some(k) = self.keyframe_interval {
+            if k == 0 {
+                return Err(Error::config(
+                    "keyframe interval 0 is not allowed; use 1 (every frame a keyframe) or more",
+                ));
+            }
+        }
+        if self.threads > 256 {
+            return Err(Error::config(format!(
+                "threads {} is out of range; allowed: 0 (one per core) to 256",
+                self.threads
+            )));
+        }
+        Ok(())
+    }
+
+    /// The keyframe interval in frames that will be used.
+    pub fn effective_keyframe_interval(&self) -> u32 {
+        self.keyframe_interval.unwrap_or_else(|| {
+            // about 2 s, at least 1 frame
+            let two_s = (2 * self.fps.num).div_ceil(self.fps.den.max(1));
+            two_s.clamp(1, 600) as u32
+        })
+    }
+
+    /// The number of encoder threads that will be used.
+    pub fn effective_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        }
+    }
+
+    /// The H.264 quantiser for [`quality`](Self::quality): 0 -> 51, 100 -> 0.
+    pub fn qp(&self) -> u8 {
+        ((51 * (100 - self.quality.min(100) as u32) + 50) / 100) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rates() {
+        assert_eq!("30".parse::<Rational>().unwrap(), Rational::integer(30));
+        assert_eq!(
+            "30000/1001".parse::<Rational>().unwrap(),
+            Rational::new(30000, 1001)
+        );
+        assert_eq!(
+            "29.97".parse::<Rational>().unwrap(),
+            Rational::new(30000, 1001)
+        );
+        assert_eq!("12.5".parse::<Rational>().unwrap(), Rational::new(25, 2));
+        assert!("abc".parse::<Rational>().is_err());
+        assert!("1/0".parse::<Rational>().is_err());
+        assert!("-3".parse::<Rational>().is_err());
+        assert!("nan".parse::<Rational>().is_err());
+    }
+
+    #[test]
+    fn validates_fps_range() {
+        let ok = |r| WriterConfig::default().with_fps(r).validate().is_ok();
+        assert!(ok(Rational::new(30000, 1001)));
+        assert!(ok(Rational::new(1, 100)));
+        assert!(ok(Rational::integer(1000)));
+        assert!(!ok(Rational::new(1, 101)));
+        assert!(!ok(Rational::integer(1001)));
+        assert!(!ok(Rational { num: 0, den: 1 }));
+        assert!(!ok(Rational { num: 1, den: 0 }));
+        let e = WriterConfig::default()
+            .with_fps(Rational::integer(5000))
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("5000") && e.contains("1000"), "{e}");
+    }
+
+    #[test]
+    fn keyframe_interval_is_about_two_seconds() {
+        let c = WriterConfig::default().with_fps(Rational::new(30000, 1001));
+        assert_eq!(c.effective_keyframe_interval(), 60);
+        let c = WriterConfig::default().with_fps(Rational::new(1, 10));
+        assert_eq!(c.effective_keyframe_interval(), 1);
+    }
+}

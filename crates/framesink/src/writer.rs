@@ -1,0 +1,576 @@
+//! The streaming writer: validates and converts each frame on the caller's
+//! thread, then hands it over a bounded queue to encoder threads (one per
+//! GOP, so that OpenH264, which does not scale across cores, does), whose
+//! packets a muxer thread puts back in order and writes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use crate::color::{even, Converter, YuvPicture};
+use crate::config::{Codec, Container, WriterConfig};
+use crate::encode::{CodecConfig, Encoder, Packet};
+use crate::error::{Error, Result};
+use crate::frame::Frame;
+use crate::mux::mp4::{Mp4Muxer, TrackInfo};
+use crate::mux::Output;
+
+/// Something the caller should know that is not an error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The frame size is odd; frames are padded by repeating the last column
+    /// and/or row (H.264 4:2:0 needs even sizes). Never stretched.
+    PaddedToEven {
+        /// Size of the frames given.
+        width: u32,
+        /// Size of the frames given.
+        height: u32,
+        /// Size in the movie.
+        coded_width: u32,
+        /// Size in the movie.
+        coded_height: u32,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::PaddedToEven {
+                width,
+                height,
+                coded_width,
+                coded_height,
+            } => write!(
+                f,
+                "frame size {width}x{height} is odd; H.264 needs even sizes, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)"
+            ),
+        }
+    }
+}
+
+/// What [`VideoWriter::finish`] reports.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Frames in the file.
+    pub frames: u64,
+    /// Duration in ticks of `timescale`.
+    pub duration_ticks: u64,
+    /// Ticks per second of the track.
+    pub timescale: u32,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+    /// Codec used.
+    pub codec: Codec,
+    /// Codec profile (`"High"`).
+    pub profile: &'static str,
+    /// Size of the frames given.
+    pub width: u32,
+    /// Size of the frames given.
+    pub height: u32,
+    /// Size of the coded (and displayed) picture.
+    pub coded_width: u32,
+    /// Size of the coded (and displayed) picture.
+    pub coded_height: u32,
+    /// Every warning given while writing.
+    pub warnings: Vec<Warning>,
+}
+
+impl Summary {
+    /// Duration in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        self.duration_ticks as f64 / self.timescale as f64
+    }
+}
+
+enum Job {
+    Frame {
+        picture: YuvPicture,
+        index: u64,
+        pts: u64,
+        keyframe: bool,
+    },
+    /// The segment (GOP) with this number is complete.
+    EndSegment(u64),
+}
+
+struct Segment {
+    number: u64,
+    packets: Vec<Packet>,
+    config: Option<CodecConfig>,
+}
+
+struct Pipeline {
+    workers: Vec<(SyncSender<Job>, JoinHandle<Result<()>>)>,
+    muxer: JoinHandle<Result<u64>>,
+    recycled: Receiver<YuvPicture>,
+}
+
+/// Writes frames to a movie as they come. See the crate docs for an example.
+pub struct VideoWriter {
+    config: WriterConfig,
+    output: Option<Output>,
+    pipeline: Option<Pipeline>,
+    failed: Option<Error>,
+    converter: Converter,
+    size: Option<(u32, u32)>,
+    frames: u64,
+    timescale: u32,
+    frame_ticks: u32,
+    keyint: u64,
+    /// Ticks of the first frame's own timestamp (subtracted from all).
+    origin: Option<u64>,
+    last_pts: Option<u64>,
+    new_warnings: Vec<Warning>,
+    warnings: Vec<Warning>,
+}
+
+impl VideoWriter {
+    /// Creates (or truncates) the file at `path` and writes a movie to it.
+    /// The container comes from the extension unless the config sets one.
+    pub fn create(path: impl AsRef<Path>, config: WriterConfig) -> Result<Self> {
+        let path = path.as_ref();
+        config.validate()?;
+        if config.container.is_none() {
+            Container::from_path(path)?;
+        }
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| {
+                Error::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create {}: {e}", path.display()),
+                ))
+            })?;
+        Self::with_output(Output::Seekable(Box::new(file)), config)
+    }
+
+    /// Writes a movie to a seekable sink that can be read back (a `File`, a
+    /// `Cursor<Vec<u8>>`): a plain MP4 with its index first.
+    pub fn new<S: Read + Write + Seek + Send + 'static>(
+        sink: S,
+        config: WriterConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        Self::with_output(Output::Seekable(Box::new(sink)), config)
+    }
+
+    /// Writes a fragmented MP4 (moov first, then a fragment per GOP or second)
+    /// to a write-only sink: stdout, a pipe, a socket.
+    pub fn new_stream<S: Write + Send + 'static>(sink: S, config: WriterConfig) -> Result<Self> {
+        config.validate()?;
+        Self::with_output(Output::Stream(Box::new(sink)), config)
+    }
+
+    fn with_output(output: Output, config: WriterConfig) -> Result<Self> {
+        let fps = config.fps;
+        // Ticks per second: a multiple of the rate's numerator near 90 kHz,
+        // so that one frame is a whole number of ticks (30000/1001 -> 3003
+        // of 90000) and timestamps get fine resolution.
+        let k = 90_000u64.div_ceil(fps.num).max(1);
+        let timescale = u32::try_from(fps.num * k)
+            .map_err(|_| Error::config(format!("fps {fps} needs too fine a time base")))?;
+        let frame_ticks = u32::try_from(fps.den * k)
+            .map_err(|_| Error::config(format!("fps {fps} has too long a frame period")))?;
+        Ok(VideoWriter {
+            keyint: config.effective_keyframe_interval() as u64,
+            config,
+            output: Some(output),
+            pipeline: None,
+            failed: None,
+            converter: Converter::default(),
+            size: None,
+            frames: 0,
+            timescale,
+            frame_ticks,
+            origin: None,
+            last_pts: None,
+            new_warnings: Vec::new(),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Number of frames accepted so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Warnings given since the last call (each is given once).
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.new_warnings)
+    }
+
+    fn warn(&mut self, w: Warning) {
+        self.new_warnings.push(w.clone());
+        self.warnings.push(w);
+    }
+
+    /// Adds a frame. It is checked and converted before this returns (so the
+    /// caller may reuse its buffer at once), then encoded in the background.
+    ///
+    /// A frame that is rejected (wrong size, short buffer, timestamp not
+    /// increasing) gives [`Error::InvalidFrame`] and changes nothing: the
+    /// writer stays usable. Encoder and I/O failures from the background show
+    /// up here or in [`finish`](Self::finish).
+    pub fn push_frame(&mut self, frame: Frame<'_>) -> Result<()> {
+        if let Some(e) = &self.failed {
+            return Err(e.replay());
+        }
+        let index = self.frames;
+        frame.check(index)?;
+        if let Some((w, h)) = self.size {
+            if (frame.width, frame.height) != (w, h) {
+                return Err(Error::frame(
+                    index,
+                    format!(
+                        "size {}x{} differs from the first frame's {w}x{h}; every frame of a movie has one size",
+                        frame.width, frame.height
+                    ),
+                ));
+            }
+        } else {
+            if frame.width < 2 || frame.height < 2 {
+                return Err(Error::frame(
+                    index,
+                    format!(
+                        "size {}x{} is too small; width and height must be at least 2",
+                        frame.width, frame.height
+                    ),
+                ));
+            }
+            #[cfg(feature = "h264")]
+            crate::encode::h264::check_size(even(frame.width), even(frame.height)).map_err(
+                |e| Error::frame(index, e.to_string().trim_start_matches("unsupported: ")),
+            )?;
+        }
+        let pts = self.next_pts(&frame, index)?;
+
+        // Accepted from here on.
+        if self.pipeline.is_none() {
+            self.start(frame.width, frame.height)?;
+        }
+        let pipeline = self.pipeline.as_mut().expect("started above");
+        let mut picture = pipeline.recycled.try_recv().unwrap_or_default();
+        self.converter.convert(&frame, &mut picture)?;
+        let segment = index / self.keyint;
+        let keyframe = index % self.keyint == 0;
+        let n = pipeline.workers.len() as u64;
+        let worker = &pipeline.workers[(segment % n) as usize].0;
+        let mut sent = true;
+        if keyframe && index > 0 {
+            // Close the previous segment on its worker.
+            let prev = &pipeline.workers[((segment - 1) % n) as usize].0;
+            sent &= prev.send(Job::EndSegment(segment - 1)).is_ok();
+        }
+        sent &= sent
+            && worker
+                .send(Job::Frame {
+                    picture,
+                    index,
+                    pts,
+                    keyframe,
+                })
+                .is_ok();
+        if !sent {
+            return Err(self.fail());
+        }
+        if self.origin.is_none() {
+            self.origin = Some(
+                frame
+                    .timestamp
+                    .map_or(0, |t| t.to_ticks(self.timescale).unwrap_or(0)),
+            );
+        }
+        self.last_pts = Some(pts);
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// The frame's time in track ticks, checked to increase.
+    fn next_pts(&self, frame: &Frame<'_>, index: u64) -> Result<u64> {
+        let Some(ts) = frame.timestamp else {
+            return Ok(self.last_pts.map_or(0, |p| p + self.frame_ticks as u64));
+        };
+        let ticks = ts.to_ticks(self.timescale).ok_or_else(|| {
+            Error::frame(
+                index,
+                format!("timestamp {ts} is not a valid time (zero denominator or too large)"),
+            )
+        })?;
+        let origin = self.origin.unwrap_or(ticks);
+        if ticks < origin {
+            return Err(Error::frame(
+                index,
+                format!("timestamp {ts} is before the first frame's; timestamps must increase"),
+            ));
+        }
+        let pts = ticks - origin;
+        if let Some(last) = self.last_pts {
+            if pts <= last {
+                return Err(Error::frame(
+                    index,
+                    format!(
+                        "timestamp {ts} is not after the previous frame's ({:.6} s); timestamps must strictly increase (resolution 1/{} s)",
+                        (last + origin) as f64 / self.timescale as f64,
+                        self.timescale
+                    ),
+                ));
+            }
+        }
+        Ok(pts)
+    }
+
+    fn start(&mut self, width: u32, height: u32) -> Result<()> {
+        let (cw, ch) = (even(width), even(height));
+        self.size = Some((width, height));
+        if (cw, ch) != (width, height) {
+            self.warn(Warning::PaddedToEven {
+                width,
+                height,
+                coded_width: cw,
+                coded_height: ch,
+            });
+        }
+        let output = self.output.take().expect("output is taken once");
+        let track = TrackInfo {
+            width: cw,
+            height: ch,
+            timescale: self.timescale,
+            default_duration: self.frame_ticks,
+        };
+        let threads = self.config.effective_threads();
+        let frame_bytes = cw as usize * ch as usize * 3 / 2;
+        // Enough queue for each worker to hold a GOP (so all are busy), within
+        // about 256 MB of pictures in flight.
+        let depth = if threads == 1 {
+            3
+        } else {
+            (256usize << 20) / (threads * frame_bytes).max(1)
+        }
+        .clamp(2, self.keyint as usize);
+        let (seg_tx, seg_rx) = mpsc::channel::<Segment>();
+        let (recycle_tx, recycled) = mpsc::channel::<YuvPicture>();
+        let muxer = std::thread::Builder::new()
+            .name("framesink-mux".into())
+            .spawn(move || mux_loop(Mp4Muxer::new(output, track), seg_rx))?;
+        let mut workers = Vec::with_capacity(threads);
+        for i in 0..threads {
+            let (tx, rx) = mpsc::sync_channel::<Job>(depth);
+            let make = self.encoder_factory(cw, ch);
+            let seg_tx = seg_tx.clone();
+            let recycle_tx = recycle_tx.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("framesink-enc{i}"))
+                .spawn(move || encode_loop(make, rx, seg_tx, recycle_tx))?;
+            workers.push((tx, handle));
+        }
+        self.pipeline = Some(Pipeline {
+            workers,
+            muxer,
+            recycled,
+        });
+        Ok(())
+    }
+
+    fn encoder_factory(
+        &self,
+        width: u32,
+        height: u32,
+    ) -> impl FnOnce() -> Result<Box<dyn Encoder>> + Send + 'static {
+        let codec = self.config.codec;
+        #[cfg(feature = "h264")]
+        let settings = crate::encode::h264::H264Settings {
+            width,
+            height,
+            fps: self.config.fps.as_f64() as f32,
+            qp: self.config.qp(),
+            bitrate_bps: self.config.bitrate_kbps.map(|k| k.saturating_mul(1000)),
+        };
+        move || -> Result<Box<dyn Encoder>> {
+            match codec {
+                #[cfg(feature = "h264")]
+                Codec::H264 => Ok(Box::new(crate::encode::h264::H264Encoder::new(&settings)?)),
+                #[allow(unreachable_patterns)]
+                other => Err(Error::Unsupported(format!(
+                    "codec {other} is not in this build of framesink"
+                ))),
+            }
+        }
+    }
+
+    /// Stops the threads after a failure and keeps the first real error.
+    fn fail(&mut self) -> Error {
+        let e = match self.shutdown() {
+            Err(e) => e,
+            Ok(_) => Error::Failed("the encoder stopped unexpectedly".into()),
+        };
+        self.failed = Some(e.replay());
+        e
+    }
+
+    /// Closes the queues and waits for the threads; the file size on success.
+    fn shutdown(&mut self) -> Result<u64> {
+        let Some(p) = self.pipeline.take() else {
+            return Err(Error::Mux(
+                "no frames were written; a movie needs at least one frame".into(),
+            ));
+        };
+        let last_segment = self.frames.saturating_sub(1) / self.keyint;
+        let n = p.workers.len() as u64;
+        let mut first_err: Option<Error> = None;
+        let mut keep = |r: Result<()>| {
+            if let Err(e) = r {
+                if first_err.is_none() || matches!(first_err, Some(Error::Failed(_))) {
+                    first_err = Some(e);
+                }
+            }
+        };
+        let (senders, handles): (Vec<_>, Vec<_>) = p.workers.into_iter().unzip();
+        let _ = senders[(last_segment % n) as usize].send(Job::EndSegment(last_segment));
+        drop(senders);
+        for h in handles {
+            keep(
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Encoder("an encoder thread panicked".into()))),
+            );
+        }
+        let muxed = p
+            .muxer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Mux("the MP4 writer thread panicked".into())));
+        match (muxed, first_err) {
+            (Err(e), Some(Error::Failed(_)) | None) => Err(e),
+            (_, Some(e)) => Err(e),
+            (Ok(size), None) => Ok(size),
+        }
+    }
+
+    /// Encodes what is queued, finishes the file (index first on a seekable
+    /// sink) and reports what was written.
+    pub fn finish(mut self) -> Result<Summary> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        let bytes = self.shutdown()?;
+        let (width, height) = self.size.unwrap_or((0, 0));
+        Ok(Summary {
+            frames: self.frames,
+            duration_ticks: self.last_pts.map_or(0, |p| p + self.frame_ticks as u64),
+            timescale: self.timescale,
+            bytes,
+            codec: self.config.codec,
+            profile: "High",
+            width,
+            height,
+            coded_width: even(width),
+            coded_height: even(height),
+            warnings: std::mem::take(&mut self.warnings),
+        })
+    }
+}
+
+impl Drop for VideoWriter {
+    /// Finishes the file as well as it can; errors are dropped (call
+    /// [`finish`](Self::finish) to see them).
+    fn drop(&mut self) {
+        if self.pipeline.is_some() {
+            let _ = self.shutdown();
+        }
+    }
+}
+
+fn encode_loop(
+    make: impl FnOnce() -> Result<Box<dyn Encoder>>,
+    jobs: Receiver<Job>,
+    segments: Sender<Segment>,
+    recycle: Sender<YuvPicture>,
+) -> Result<()> {
+    let mut encoder: Option<Box<dyn Encoder>> = None;
+    let mut make = Some(make);
+    let mut packets = Vec::new();
+    let mut sent_config = false;
+    for job in jobs {
+        match job {
+            Job::Frame {
+                picture,
+                index,
+                pts,
+                keyframe,
+            } => {
+                if encoder.is_none() {
+                    encoder = Some((make.take().expect("made once"))()?);
+                }
+                let enc = encoder.as_mut().expect("made above");
+                let (data, is_key) = enc.encode(&picture, keyframe)?;
+                if keyframe && !is_key {
+                    return Err(Error::Encoder(format!(
+                        "frame {index} should be a keyframe but is not"
+                    )));
+                }
+                packets.push(Packet {
+                    data,
+                    keyframe: is_key,
+                    index,
+                    pts,
+                });
+                let _ = recycle.send(picture);
+            }
+            Job::EndSegment(number) => {
+                let config = match (&encoder, sent_config) {
+                    (Some(e), false) => e.codec_config().cloned(),
+                    _ => None,
+                };
+                sent_config |= config.is_some();
+                let segment = Segment {
+                    number,
+                    packets: std::mem::take(&mut packets),
+                    config,
+                };
+                if segments.send(segment).is_err() {
+                    return Err(Error::Failed("the MP4 writer stopped".into()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mux_loop(mut muxer: Mp4Muxer, segments: Receiver<Segment>) -> Result<u64> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0u64;
+    let mut config: Option<CodecConfig> = None;
+    for seg in segments {
+        if let Some(c) = &seg.config {
+            match &config {
+                Some(old) if old != c => {
+                    return Err(Error::Mux(
+                        "encoders produced different parameter sets".into(),
+                    ))
+                }
+                _ => config = Some(c.clone()),
+            }
+        }
+        waiting.insert(seg.number, seg);
+        while let Some(seg) = waiting.remove(&next) {
+            for p in seg.packets {
+                muxer.write_packet(p, config.as_ref())?;
+            }
+            next += 1;
+        }
+    }
+    if let Some((n, _)) = waiting.first_key_value() {
+        return Err(Error::Mux(format!(
+            "segment {next} is missing before segment {n}"
+        )));
+    }
+    muxer.finish()
+}
