@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
@@ -128,6 +128,8 @@ pub struct VideoWriter {
     last_pts: Option<u64>,
     new_warnings: Vec<Warning>,
     warnings: Vec<Warning>,
+    /// The file `create` made: removed again if no frame ever comes.
+    created: Option<PathBuf>,
 }
 
 impl VideoWriter {
@@ -151,7 +153,9 @@ impl VideoWriter {
                     format!("cannot create {}: {e}", path.display()),
                 ))
             })?;
-        Self::with_output(Output::Seekable(Box::new(file)), config)
+        let mut writer = Self::with_output(Output::Seekable(Box::new(file)), config)?;
+        writer.created = Some(path.to_path_buf());
+        Ok(writer)
     }
 
     /// Writes a movie to a seekable sink that can be read back (a `File`, a
@@ -196,6 +200,7 @@ impl VideoWriter {
             last_pts: None,
             new_warnings: Vec::new(),
             warnings: Vec::new(),
+            created: None,
         })
     }
 
@@ -482,7 +487,7 @@ impl Drop for VideoWriter {
     /// Finishes the file as well as it can; errors are dropped (call
     /// [`finish`](Self::finish) to see them).
     fn drop(&mut self) {
-        if self.pipeline.is_some() {
+        if self.pipeline.is_some() || self.created.is_some() && self.frames == 0 {
             let _ = self.shutdown();
         }
     }
