@@ -1,0 +1,341 @@
+//! The `framesink` command: raw frames or Y4M from stdin or a file to a
+//! movie, and a built-in demo. Errors print their chain and exit non-zero.
+//! A library so that `python -m framesink` runs this same implementation.
+
+mod demo;
+mod y4m;
+
+use std::fs::File;
+use std::io::{self, BufReader, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use framesink::{
+    Codec, Container, Frame, PixelLayout, Rational, Summary, VideoWriter, WriterConfig,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "framesink",
+    version,
+    about = "Frames to a movie, in-process: H.264 in MP4, no ffmpeg needed."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Encode raw frames (or Y4M) from stdin or a file.
+    ///
+    /// Example: `sim | framesink encode out.mp4 --size 640x480 --pix-fmt rgb24 --fps 30`
+    Encode(EncodeArgs),
+    /// Write a 10 s 1280x720 animation, to try framesink with nothing else installed.
+    Demo {
+        /// The movie to write (.mp4, .m4v, .mov; `-` for fragmented MP4 on stdout).
+        output: PathBuf,
+        /// Length in seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+    },
+}
+
+#[derive(clap::Args)]
+struct EncodeArgs {
+    /// The movie to write (.mp4, .m4v, .mov), or `-` for fragmented MP4 on stdout.
+    output: PathBuf,
+    /// Frame size WxH of raw input (Y4M input carries its own).
+    #[arg(long, value_parser = parse_size)]
+    size: Option<(u32, u32)>,
+    /// Pixel format of raw input: gray, gray16le, ya8, rgb24, rgba, bgr24, bgra, rgb48le, rgba64le, yuv420p.
+    #[arg(long = "pix-fmt")]
+    pix_fmt: Option<String>,
+    /// Frames per second: 30, 29.97 or 30000/1001 (Y4M input carries its own).
+    #[arg(long)]
+    fps: Option<String>,
+    /// Read frames from this file instead of stdin (`-` is stdin).
+    #[arg(long, short = 'i')]
+    input: Option<PathBuf>,
+    /// Quality, 0 (smallest) to 100 (best).
+    #[arg(long)]
+    quality: Option<u8>,
+    /// Target bit rate in kbit/s instead of constant quality.
+    #[arg(long)]
+    bitrate: Option<u32>,
+    /// Frames between keyframes (default: about 2 s).
+    #[arg(long)]
+    keyint: Option<u32>,
+    /// Codec: h264.
+    #[arg(long)]
+    codec: Option<String>,
+    /// Container when OUTPUT has no telling extension (e.g. `-`): mp4.
+    #[arg(long)]
+    format: Option<String>,
+    /// Encoder threads (0: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bar and no summary line.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("size {s:?} is not WIDTHxHEIGHT (e.g. 1280x720)");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if w == 0 || h == 0 {
+        return Err(format!(
+            "size {s:?} is empty; width and height must be at least 2"
+        ));
+    }
+    Ok((w, h))
+}
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Runs the command line `args` (program name first); returns the exit status.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let result = match cli.command {
+        Command::Encode(args) => encode(args),
+        Command::Demo { output, seconds } => demo::run(&output, seconds),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let mut msg = format!("framesink: error: {e}");
+            let mut source = e.source();
+            while let Some(s) = source {
+                msg.push_str(&format!("\n  caused by: {s}"));
+                source = s.source();
+            }
+            eprintln!("{msg}");
+            1
+        }
+    }
+}
+
+/// Opens the writer for OUTPUT: a file, or fragmented MP4 on stdout for `-`.
+pub(crate) fn open_writer(output: &PathBuf, config: WriterConfig) -> AnyResult<VideoWriter> {
+    if output.as_os_str() == "-" {
+        let config = match config.container {
+            Some(_) => config,
+            None => config.with_container(Container::Mp4),
+        };
+        let stdout = io::stdout();
+        if stdout.is_terminal() {
+            return Err(
+                "refusing to write a movie to a terminal; redirect stdout or name a file".into(),
+            );
+        }
+        Ok(VideoWriter::new_stream(StdoutSink, config)?)
+    } else {
+        Ok(VideoWriter::create(output, config)?)
+    }
+}
+
+/// Locks stdout per write, so the writer thread can own it.
+struct StdoutSink;
+impl Write for StdoutSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        io::stdout().lock().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        io::stdout().lock().flush()
+    }
+}
+
+/// Shows progress on a terminal and prints the summary line at the end.
+pub(crate) struct Progress {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    quiet: bool,
+}
+
+impl Progress {
+    pub(crate) fn new(total: Option<u64>, quiet: bool) -> Self {
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
+            let template = if total.is_some() {
+                "{bar:40} {pos}/{len} frames {per_sec} eta {eta}"
+            } else {
+                "{spinner} {pos} frames {per_sec}"
+            };
+            bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+            bar
+        });
+        Progress {
+            bar,
+            start: Instant::now(),
+            quiet,
+        }
+    }
+
+    pub(crate) fn tick(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    pub(crate) fn warn(&self, msg: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| eprintln!("framesink: warning: {msg}")),
+            None => eprintln!("framesink: warning: {msg}"),
+        }
+    }
+
+    pub(crate) fn done(&self, s: &Summary, output: &PathBuf) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+        if self.quiet {
+            return;
+        }
+        let secs = self.start.elapsed().as_secs_f64();
+        eprintln!(
+            "framesink: wrote {} frames ({:.3} s of video, {}x{}, {} {}) to {}: {} bytes in {:.2} s ({:.1} fps)",
+            s.frames,
+            s.duration_secs(),
+            s.coded_width,
+            s.coded_height,
+            s.codec,
+            s.profile,
+            output.display(),
+            s.bytes,
+            secs,
+            s.frames as f64 / secs.max(1e-9)
+        );
+    }
+}
+
+/// Pushes one frame and prints any new warning.
+pub(crate) fn push(
+    writer: &mut VideoWriter,
+    frame: Frame<'_>,
+    progress: &Progress,
+) -> AnyResult<()> {
+    writer.push_frame(frame)?;
+    for w in writer.take_warnings() {
+        progress.warn(&w.to_string());
+    }
+    progress.tick();
+    Ok(())
+}
+
+fn encode(args: EncodeArgs) -> AnyResult<()> {
+    let input: Box<dyn Read> = match &args.input {
+        Some(p) if p.as_os_str() != "-" => Box::new(BufReader::with_capacity(
+            1 << 20,
+            File::open(p).map_err(|e| format!("cannot open input {}: {e}", p.display()))?,
+        )),
+        _ => Box::new(BufReader::with_capacity(1 << 20, io::stdin())),
+    };
+    let mut input = y4m::Input::sniff(input)?;
+    let mut config = WriterConfig::default();
+    if let Some(c) = &args.codec {
+        config = config.with_codec(c.parse::<Codec>()?);
+    }
+    if let Some(f) = &args.format {
+        config = config.with_container(f.parse::<Container>()?);
+    }
+    if let Some(q) = args.quality {
+        config = config.with_quality(q);
+    }
+    if let Some(b) = args.bitrate {
+        config = config.with_bitrate_kbps(b);
+    }
+    if let Some(k) = args.keyint {
+        config = config.with_keyframe_interval(k);
+    }
+    if let Some(t) = args.threads {
+        config = config.with_threads(t);
+    }
+    let fps: Option<Rational> = args.fps.as_deref().map(str::parse).transpose()?;
+    let (width, height, layout, fps) = match &input {
+        y4m::Input::Y4m(h, _) => {
+            if args.size.is_some() || args.pix_fmt.is_some() {
+                return Err("the input is Y4M, which carries its own size and pixel format: drop --size and --pix-fmt".into());
+            }
+            (
+                h.width,
+                h.height,
+                PixelLayout::Yuv420p,
+                fps.unwrap_or(h.fps),
+            )
+        }
+        y4m::Input::Raw(_) => {
+            let (w, h) = args
+                .size
+                .ok_or("raw input needs --size WxH (e.g. --size 1280x720)")?;
+            let pf = args.pix_fmt.as_deref().ok_or(
+                "raw input needs --pix-fmt: gray, gray16le, ya8, rgb24, rgba, bgr24, bgra, rgb48le, rgba64le or yuv420p",
+            )?;
+            let fps = fps.ok_or("raw input needs --fps (e.g. 30, 29.97 or 30000/1001)")?;
+            (w, h, pf.parse::<PixelLayout>()?, fps)
+        }
+    };
+    config = config.with_fps(fps);
+    config.validate()?;
+    let frame_bytes = if layout == PixelLayout::Yuv420p {
+        let cw = width.div_ceil(2) as usize;
+        width as usize * height as usize + 2 * cw * height.div_ceil(2) as usize
+    } else {
+        width as usize * height as usize * layout.bytes_per_pixel()
+    };
+    let total = match &args.input {
+        Some(p) if p.as_os_str() != "-" && matches!(input, y4m::Input::Raw(_)) => {
+            std::fs::metadata(p)
+                .ok()
+                .map(|m| m.len() / frame_bytes as u64)
+        }
+        _ => None,
+    };
+    let mut writer = open_writer(&args.output, config)?;
+    let progress = Progress::new(total, args.quiet);
+    let mut buf = vec![0u8; frame_bytes];
+    loop {
+        let (got, expected) = match input.read_frame(&mut buf)? {
+            y4m::Read::End => break,
+            y4m::Read::Frame => {
+                push(
+                    &mut writer,
+                    Frame::new(&buf, width, height, layout),
+                    &progress,
+                )?;
+                continue;
+            }
+            y4m::Read::Partial { got, expected } => (got, expected),
+        };
+        {
+            // Keep what was complete, then report the tail.
+            let n = writer.frames();
+            let summary = writer.finish()?;
+            progress.done(&summary, &args.output);
+            return Err(format!(
+                "input ended inside frame {n}: {got} of {expected} bytes ({width}x{height} {layout}); the {n} complete frames before it were written"
+            )
+            .into());
+        }
+    }
+    if writer.frames() == 0 {
+        drop(writer);
+        return Err("the input held no frames; nothing was written".into());
+    }
+    let summary = writer.finish()?;
+    progress.done(&summary, &args.output);
+    Ok(())
+}

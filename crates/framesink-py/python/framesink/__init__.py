@@ -1,0 +1,315 @@
+"""framesink: numpy frames straight to a movie file, no ffmpeg needed.
+
+>>> import numpy as np, framesink
+>>> frames = np.random.rand(60, 240, 320)           # 60 gray frames, floats in [0, 1]
+>>> framesink.write("noise.mp4", frames, fps=30)     # doctest: +SKIP
+
+matplotlib: ``anim.save("x.mp4", writer="framesink")``; Jupyter:
+``framesink.show(frames, fps=30)``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import IO, Any, Callable, Optional, Union
+
+import numpy as np
+
+from . import _framesink
+from ._colormap import Colormap
+from ._errors import (
+    EncoderError,
+    FramesinkError,
+    FramesinkIOError,
+    FramesinkWarning,
+    InvalidConfigError,
+    InvalidFrameError,
+    UnsupportedError,
+)
+from ._frames import prepare, warn_clipped
+from ._progress import make_progress
+
+__all__ = [
+    "EncoderError",
+    "FramesinkError",
+    "FramesinkIOError",
+    "FramesinkWarning",
+    "InvalidConfigError",
+    "InvalidFrameError",
+    "Summary",
+    "UnsupportedError",
+    "Writer",
+    "encode",
+    "show",
+    "write",
+]
+__version__: str = _framesink.__version__
+
+Target = Union[str, "os.PathLike[str]", IO[bytes]]
+Rate = Union[int, float, str, Fraction]
+Progress = Union[bool, Callable[[int, Optional[int]], Any]]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a finished movie holds."""
+
+    frames: int
+    duration: float
+    bytes: int
+    codec: str
+    profile: str
+    width: int
+    height: int
+    coded_width: int
+    coded_height: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def _rate(fps: Rate) -> tuple[int, int]:
+    """An exact (num, den) for fps: 30, 29.97 (= 30000/1001), '30000/1001', Fraction."""
+    if isinstance(fps, bool):
+        raise InvalidConfigError(f"fps {fps!r} is not a number")
+    if isinstance(fps, Fraction):
+        if fps <= 0:
+            raise InvalidConfigError(f"fps {fps} must be positive")
+        return fps.numerator, fps.denominator
+    if isinstance(fps, (int, np.integer)):
+        if fps <= 0:
+            raise InvalidConfigError(
+                f"fps {fps} must be positive; allowed: 1/100 to 1000 frames per second"
+            )
+        return int(fps), 1
+    if isinstance(fps, (float, np.floating, str)):
+        return _framesink.parse_rate(str(fps) if not isinstance(fps, str) else fps)
+    raise InvalidConfigError(f"fps {fps!r} is not a number, a string like '30000/1001' or a Fraction")
+
+
+def _timestamp(t: Any) -> tuple[int, int]:
+    if isinstance(t, Fraction):
+        if t < 0:
+            raise InvalidFrameError(f"timestamp {t} is negative")
+        return t.numerator, t.denominator
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+        if t < 0:
+            raise InvalidFrameError(f"timestamp {t} is negative")
+        return int(t), 1
+    value = float(t)
+    if not np.isfinite(value) or value < 0:
+        raise InvalidFrameError(f"timestamp {t!r} must be a finite number of seconds >= 0")
+    return round(value * 1_000_000), 1_000_000
+
+
+class Writer:
+    """Writes frames to a movie as they come.
+
+    >>> with framesink.Writer("out.mp4", fps=30) as w:    # doctest: +SKIP
+    ...     for frame in simulation():
+    ...         w.write(frame)
+
+    ``target`` is a path or a binary file object (an open file, ``BytesIO``, a
+    socket's file); a file object that cannot seek gets a fragmented MP4.
+    ``write`` returns once the frame is copied: encoding runs in the background
+    on every core, with a bounded queue, so memory does not grow with the
+    number of frames.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        fps: Rate = 30,
+        codec: Optional[str] = None,
+        quality: Optional[int] = None,
+        bitrate: Optional[int] = None,
+        keyframe_interval: Optional[int] = None,
+        threads: Optional[int] = None,
+        format: Optional[str] = None,
+        progress: Progress = False,
+        total: Optional[int] = None,
+        cmap: Any = None,
+        vmin: Optional[float] = None,
+        vmax: Optional[float] = None,
+        channel_order: str = "rgb",
+    ) -> None:
+        if channel_order.lower() not in ("rgb", "bgr"):
+            raise InvalidConfigError(
+                f"channel_order {channel_order!r} is not allowed; use 'rgb' or 'bgr'"
+            )
+        for name, value, lo, hi in (
+            ("quality", quality, 0, 100),
+            ("bitrate", bitrate, 1, 2_000_000),
+            ("keyframe_interval", keyframe_interval, 1, 2**32 - 1),
+            ("threads", threads, 0, 256),
+        ):
+            if value is not None and (
+                not isinstance(value, (int, np.integer)) or not lo <= value <= hi
+            ):
+                raise InvalidConfigError(f"{name} {value!r} is out of range; allowed: {lo} to {hi}")
+        num, den = _rate(fps)
+        self._channel_order = channel_order
+        self._colormap = Colormap(cmap, vmin, vmax) if cmap is not None else None
+        self._warned_clip = False
+        self._progress = make_progress(progress, total)
+        if isinstance(target, (str, os.PathLike)):
+            target = os.fspath(target)
+        self._native: Optional[_framesink.NativeWriter] = None
+        self._native = _framesink.NativeWriter(
+            target,
+            fps_num=num,
+            fps_den=den,
+            codec=codec,
+            container=format,
+            quality=quality,
+            bitrate=bitrate,
+            keyframe_interval=keyframe_interval,
+            threads=threads,
+        )
+        self._summary: Optional[Summary] = None
+
+    @property
+    def frames(self) -> int:
+        """Frames accepted so far."""
+        return self._native.frames() if self._native is not None else 0
+
+    def write(self, frame: Any, timestamp: Optional[Union[float, Fraction]] = None) -> None:
+        """Adds one frame; ``timestamp`` (seconds) gives it its own time (variable rate)."""
+        native = self._native
+        if native is None or not native.is_open():
+            raise FramesinkError("the writer is closed; make a new Writer to write more frames")
+        index = native.frames()
+        arr, layout, clipped = prepare(frame, index, self._channel_order, self._colormap)
+        if clipped and not self._warned_clip:
+            self._warned_clip = True
+            warn_clipped(index, clipped, arr.size)
+        ts = None if timestamp is None else _timestamp(timestamp)
+        for message in native.write(arr, layout, ts):
+            warnings.warn(message, FramesinkWarning, stacklevel=2)
+        if self._progress is not None:
+            self._progress.update(native.frames())
+
+    def close(self) -> Summary:
+        """Finishes the movie and returns its :class:`Summary` (idempotent)."""
+        if self._summary is not None:
+            return self._summary
+        if self._native is None:
+            raise FramesinkError("the writer was never opened")
+        try:
+            info = self._native.close()
+        finally:
+            if self._progress is not None:
+                self._progress.close()
+        self._summary = Summary(**info)
+        return self._summary
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._native is not None:
+            # keep what was written before the error, report the original error
+            try:
+                self._native.close()
+            except FramesinkError:
+                pass
+            if self._progress is not None:
+                self._progress.close()
+
+    def __del__(self) -> None:
+        native = getattr(self, "_native", None)
+        if native is not None and native.is_open():
+            warnings.warn(
+                "framesink.Writer was not closed; finishing the file now. Use `with` or close().",
+                ResourceWarning,
+                stacklevel=2,
+            )
+            native.abandon()
+
+
+def _length(frames: Any) -> Optional[int]:
+    try:
+        return len(frames)
+    except TypeError:
+        return None
+
+
+def write(
+    target: Target,
+    frames: Union[np.ndarray, Iterable[Any]],
+    *,
+    fps: Rate = 30,
+    codec: Optional[str] = None,
+    quality: Optional[int] = None,
+    bitrate: Optional[int] = None,
+    keyframe_interval: Optional[int] = None,
+    threads: Optional[int] = None,
+    format: Optional[str] = None,
+    progress: Progress = False,
+    cmap: Any = None,
+    vmin: Optional[float] = None,
+    vmax: Optional[float] = None,
+    channel_order: str = "rgb",
+) -> Summary:
+    """Writes ``frames`` (an (N, H, W[, C]) array or any iterable of frames) to ``target``."""
+    if isinstance(frames, np.ndarray) and frames.ndim not in (3, 4):
+        raise InvalidFrameError(
+            f"frames array has shape {frames.shape}; expected (N, H, W) or (N, H, W, C)"
+        )
+    with Writer(
+        target,
+        fps=fps,
+        codec=codec,
+        quality=quality,
+        bitrate=bitrate,
+        keyframe_interval=keyframe_interval,
+        threads=threads,
+        format=format,
+        progress=progress,
+        total=_length(frames),
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        channel_order=channel_order,
+    ) as w:
+        for frame in frames:
+            w.write(frame)
+    return w.close()
+
+
+def encode(frames: Union[np.ndarray, Iterable[Any]], **options: Any) -> bytes:
+    """Like :func:`write`, returning the MP4 file as bytes."""
+    buf = io.BytesIO()
+    options.setdefault("format", "mp4")
+    write(buf, frames, **options)
+    return buf.getvalue()
+
+
+def show(frames: Union[np.ndarray, Iterable[Any]], **options: Any) -> Any:
+    """A movie for Jupyter: ``framesink.show(frames, fps=30)`` (see :mod:`framesink.notebook`)."""
+    from .notebook import show as _show
+
+    return _show(frames, **options)
+
+
+def _register_matplotlib() -> None:
+    from .matplotlib import register
+
+    register()
+
+
+# Register the matplotlib writer when matplotlib.animation is (or gets)
+# imported, without importing matplotlib here.
+if "matplotlib.animation" in sys.modules:
+    _register_matplotlib()
+else:
+    from ._hook import install as _install_hook
+
+    _install_hook("matplotlib.animation", _register_matplotlib)

@@ -1,0 +1,100 @@
+"""A matplotlib movie writer that needs no ffmpeg.
+
+``anim.save("movie.mp4", writer="framesink", fps=30)`` once framesink is
+imported, or ``anim.save(path, writer=FramesinkWriter(fps=30, quality=70))``.
+When the saving dpi is the figure's, each frame is rasterised once: the canvas
+that FuncAnimation just drew is read as it is (``buffer_rgba``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+from matplotlib import animation
+from matplotlib.figure import Figure
+
+from . import Writer
+from ._errors import InvalidFrameError
+
+_H264_NAMES = {None, "h264", "libx264", "avc", "libopenh264"}
+
+
+class FramesinkWriter(animation.AbstractMovieWriter):
+    """Writes a matplotlib animation with framesink (H.264 in MP4)."""
+
+    def __init__(
+        self,
+        fps: float = 5,
+        codec: Optional[str] = None,
+        bitrate: Optional[int] = None,
+        extra_args: Any = None,
+        metadata: Optional[dict[str, str]] = None,
+        *,
+        quality: Optional[int] = None,
+        keyframe_interval: Optional[int] = None,
+        threads: Optional[int] = None,
+    ) -> None:
+        if codec not in _H264_NAMES:
+            raise ValueError(f"codec {codec!r} is not available; FramesinkWriter writes h264")
+        super().__init__(fps=fps, metadata=metadata, codec="h264", bitrate=bitrate)
+        self._options: dict[str, Any] = {
+            "quality": quality,
+            "keyframe_interval": keyframe_interval,
+            "threads": threads,
+            # matplotlib passes -1 for "no bitrate set" (rcParams default)
+            "bitrate": bitrate if bitrate is not None and bitrate > 0 else None,
+        }
+        self._writer: Optional[Writer] = None
+
+    @classmethod
+    def isAvailable(cls) -> bool:  # noqa: N802 (matplotlib's name)
+        return True
+
+    def setup(self, fig: Figure, outfile: Any, dpi: Optional[float] = None) -> None:
+        super().setup(fig, outfile, dpi=dpi)
+        self._size: Optional[tuple[int, int]] = None
+        self._writer = Writer(outfile, fps=self.fps, **self._options)
+
+    def _rgba(self, savefig_kwargs: dict[str, Any]) -> np.ndarray:
+        fig = self.fig
+        if not savefig_kwargs and self.dpi == fig.dpi:
+            # The animation has just drawn the canvas; draw again only if
+            # something changed since (a manual grab_frame loop).
+            if fig.stale:
+                fig.canvas.draw()
+            return np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
+        import io
+
+        buf = io.BytesIO()
+        w, h = fig.get_size_inches() * self.dpi
+        fig.savefig(buf, format="rgba", dpi=self.dpi, **savefig_kwargs)
+        data = np.frombuffer(buf.getbuffer(), np.uint8)
+        rows = int(round(h))
+        return data.reshape(rows, -1, 4) if data.size % (rows * 4) == 0 else data.reshape(-1, int(round(w)), 4)
+
+    def grab_frame(self, **savefig_kwargs: Any) -> None:
+        if self._writer is None:
+            raise RuntimeError("grab_frame() called before setup(); use writer.saving(...)")
+        rgba = self._rgba(savefig_kwargs)
+        size = (rgba.shape[1], rgba.shape[0])
+        if self._size is None:
+            self._size = size
+        elif size != self._size:
+            raise InvalidFrameError(
+                f"frame {self._writer.frames}: the figure is {size[0]}x{size[1]} pixels but the "
+                f"movie is {self._size[0]}x{self._size[1]}; do not resize the figure while saving"
+            )
+        # RGBA as it is (no copy): H.264 drops the alpha channel.
+        self._writer.write(rgba)
+
+    def finish(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def register() -> None:
+    """Makes ``writer="framesink"`` work in ``Animation.save``."""
+    if "framesink" not in animation.writers._registered:
+        animation.writers.register("framesink")(FramesinkWriter)

@@ -1,0 +1,321 @@
+//! The native half of the `framesink` Python package: a thin shell over the
+//! Rust `VideoWriter`. Argument handling, dtypes and docs live in Python.
+
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use framesink::{
+    Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
+};
+use numpy::{PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+/// Maps every framesink error to its Python class (framesink._errors).
+fn to_py(err: Error) -> PyErr {
+    let class = match &err {
+        Error::InvalidFrame { .. } => "InvalidFrameError",
+        Error::InvalidConfig(_) => "InvalidConfigError",
+        Error::Unsupported(_) => "UnsupportedError",
+        Error::Encoder(_) => "EncoderError",
+        Error::Mux(_) | Error::Failed(_) => "FramesinkError",
+        Error::Io(_) => "FramesinkIOError",
+        _ => "FramesinkError",
+    };
+    let msg = err.to_string();
+    Python::attach(|py| {
+        match py
+            .import("framesink._errors")
+            .and_then(|m| m.getattr(class))
+            .and_then(|c| c.call1((msg.clone(),)))
+        {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(e) => e,
+        }
+    })
+}
+
+/// A Python binary file object as a Rust sink; each call takes the GIL.
+struct PyFile(Py<PyAny>);
+
+fn io_err(e: PyErr) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+impl Write for PyFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Python::attach(|py| {
+            let n = self
+                .0
+                .bind(py)
+                .call_method1("write", (PyBytes::new(py, buf),))
+                .map_err(io_err)?;
+            // Raw files may write less; None means "would block": treat as 0.
+            Ok(n.extract::<Option<usize>>()
+                .map_err(io_err)?
+                .unwrap_or(buf.len()))
+        })
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Python::attach(|py| {
+            self.0.bind(py).call_method0("flush").map_err(io_err)?;
+            Ok(())
+        })
+    }
+}
+
+impl Read for PyFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Python::attach(|py| {
+            let data = self
+                .0
+                .bind(py)
+                .call_method1("read", (buf.len(),))
+                .map_err(io_err)?;
+            let bytes = data
+                .cast::<PyBytes>()
+                .map_err(|e| io_err(e.into()))?
+                .as_bytes();
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Ok(bytes.len())
+        })
+    }
+}
+
+impl Seek for PyFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let (offset, whence) = match pos {
+            SeekFrom::Start(o) => (o as i64, 0),
+            SeekFrom::Current(o) => (o, 1),
+            SeekFrom::End(o) => (o, 2),
+        };
+        Python::attach(|py| {
+            self.0
+                .bind(py)
+                .call_method1("seek", (offset, whence))
+                .and_then(|r| r.extract::<u64>())
+                .map_err(io_err)
+        })
+    }
+}
+
+/// The native writer behind `framesink.Writer`.
+#[pyclass(module = "framesink._framesink")]
+struct NativeWriter {
+    inner: Mutex<Option<VideoWriter>>,
+}
+
+fn layout_from(name: &str) -> PyResult<PixelLayout> {
+    Ok(match name {
+        "gray8" => PixelLayout::Gray8,
+        "grayalpha8" => PixelLayout::GrayAlpha8,
+        "rgb8" => PixelLayout::Rgb8,
+        "rgba8" => PixelLayout::Rgba8,
+        "bgr8" => PixelLayout::Bgr8,
+        "bgra8" => PixelLayout::Bgra8,
+        "gray16" => PixelLayout::Gray16,
+        "rgb16" => PixelLayout::Rgb16,
+        "rgba16" => PixelLayout::Rgba16,
+        other => return Err(PyValueError::new_err(format!("unknown layout {other:?}"))),
+    })
+}
+
+#[pymethods]
+impl NativeWriter {
+    #[new]
+    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        target: &Bound<'_, PyAny>,
+        fps_num: u64,
+        fps_den: u64,
+        codec: Option<&str>,
+        container: Option<&str>,
+        quality: Option<u8>,
+        bitrate: Option<u32>,
+        keyframe_interval: Option<u32>,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let mut config = WriterConfig::default().with_fps(Rational {
+            num: fps_num,
+            den: fps_den,
+        });
+        if let Some(c) = codec {
+            config = config.with_codec(c.parse::<Codec>().map_err(to_py)?);
+        }
+        if let Some(c) = container {
+            config = config.with_container(c.parse::<Container>().map_err(to_py)?);
+        }
+        if let Some(q) = quality {
+            config = config.with_quality(q);
+        }
+        if let Some(b) = bitrate {
+            config = config.with_bitrate_kbps(b);
+        }
+        if let Some(k) = keyframe_interval {
+            config = config.with_keyframe_interval(k);
+        }
+        if let Some(t) = threads {
+            config = config.with_threads(t);
+        }
+        let writer = if let Ok(path) = target.extract::<PathBuf>() {
+            py.detach(|| VideoWriter::create(path, config))
+        } else {
+            let seekable = target.call_method0("seekable")?.is_truthy()?
+                && target.call_method0("readable")?.is_truthy()?;
+            let file = PyFile(target.clone().unbind());
+            if seekable {
+                VideoWriter::new(file, config)
+            } else {
+                VideoWriter::new_stream(file, config)
+            }
+        }
+        .map_err(to_py)?;
+        Ok(NativeWriter {
+            inner: Mutex::new(Some(writer)),
+        })
+    }
+
+    /// Adds a frame: a 2-D or 3-D uint8/uint16 array whose rows are
+    /// contiguous (checked here). Returns new warnings as strings.
+    #[pyo3(signature = (array, layout, timestamp=None))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        array: &Bound<'_, PyUntypedArray>,
+        layout: &str,
+        timestamp: Option<(u64, u64)>,
+    ) -> PyResult<Vec<String>> {
+        let layout = layout_from(layout)?;
+        let shape = array.shape();
+        let strides = array.strides();
+        let item = layout.bytes_per_sample() as isize;
+        let channels = layout.channels();
+        let (h, w) = match shape {
+            [h, w] if channels == 1 => (*h, *w),
+            [h, w, c] if *c == channels => (*h, *w),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "array shape {shape:?} does not fit layout {layout}"
+                )))
+            }
+        };
+        let row_ok = match strides {
+            [_, s1] => *s1 == item,
+            [_, s1, s2] => *s2 == item && *s1 == item * channels as isize,
+            _ => false,
+        };
+        if h == 0 || w == 0 || strides[0] <= 0 || !row_ok {
+            return Err(PyValueError::new_err(format!(
+                "array with shape {shape:?} and strides {strides:?} does not have contiguous rows"
+            )));
+        }
+        let stride = strides[0] as usize;
+        let span = stride * (h - 1) + w * layout.bytes_per_pixel();
+        // Borrow checking by numpy's crate: no one may write the array while
+        // it is read with the GIL released.
+        let (ptr, _guard8, _guard16) = if item == 1 {
+            let a: PyReadonlyArrayDyn<'_, u8> = array.extract()?;
+            (a.as_array().as_ptr(), Some(a), None)
+        } else {
+            let a: PyReadonlyArrayDyn<'_, u16> = array.extract()?;
+            (a.as_array().as_ptr().cast::<u8>(), None, Some(a))
+        };
+        // SAFETY: the array is alive and borrowed read-only for this call, and
+        // its rows were checked above to lie within `span` bytes of its start
+        // (positive row stride, contiguous rows).
+        let data: &[u8] = unsafe { std::slice::from_raw_parts(ptr, span) };
+        let mut frame = Frame::new(data, w as u32, h as u32, layout).with_stride(stride);
+        if let Some((num, den)) = timestamp {
+            frame = frame.with_timestamp(Timestamp::new(num, den));
+        }
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("writer lock poisoned"))?;
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| to_py(Error::Failed("the writer is closed".into())))?;
+        py.detach(|| writer.push_frame(frame)).map_err(to_py)?;
+        Ok(writer
+            .take_warnings()
+            .iter()
+            .map(ToString::to_string)
+            .collect())
+    }
+
+    /// Frames accepted so far.
+    fn frames(&self) -> u64 {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(VideoWriter::frames))
+            .unwrap_or(0)
+    }
+
+    /// Finishes the file; returns the summary as a dict.
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let writer = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("writer lock poisoned"))?
+            .take()
+            .ok_or_else(|| to_py(Error::Failed("the writer is already closed".into())))?;
+        let s = py.detach(|| writer.finish()).map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("frames", s.frames)?;
+        d.set_item("duration", s.duration_secs())?;
+        d.set_item("bytes", s.bytes)?;
+        d.set_item("codec", s.codec.name())?;
+        d.set_item("profile", s.profile)?;
+        d.set_item("width", s.width)?;
+        d.set_item("height", s.height)?;
+        d.set_item("coded_width", s.coded_width)?;
+        d.set_item("coded_height", s.coded_height)?;
+        d.set_item(
+            "warnings",
+            s.warnings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+        )?;
+        Ok(d)
+    }
+
+    /// True until `close` (or a drop).
+    fn is_open(&self) -> bool {
+        self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+
+    /// Finishes as well as it can without reporting (for garbage collection).
+    fn abandon(&self, py: Python<'_>) {
+        if let Some(w) = self.inner.lock().ok().and_then(|mut g| g.take()) {
+            py.detach(|| drop(w));
+        }
+    }
+}
+
+/// Runs the framesink command line (`python -m framesink`); returns the exit status.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| framesink_cli::run(argv))
+}
+
+/// Parses a frame rate string (`30`, `29.97`, `30000/1001`) into (num, den).
+#[pyfunction]
+fn parse_rate(text: &str) -> PyResult<(u64, u64)> {
+    let r: Rational = text.parse().map_err(to_py)?;
+    Ok((r.num, r.den))
+}
+
+#[pymodule]
+fn _framesink(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeWriter>()?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_rate, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
