@@ -25,3 +25,16 @@ cargo clippy --release -j2 --workspace --all-targets -- -D warnings
 
 step "cargo test (release: the tests encode a lot)"
 cargo test --release -j2 --workspace
+
+step "Python package: build and install from this checkout"
+python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy 2>&1 | grep -v "as the 'root' user" || true
+python3 -m pip install -q --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./crates/framesink-py 2>&1 | grep -v "as the 'root' user" || true
+
+step "ruff, mypy, stubtest"
+ruff check crates/framesink-py examples
+ruff format --check crates/framesink-py examples
+(cd crates/framesink-py && python3 -m mypy python/framesink)
+python3 -m mypy.stubtest framesink._framesink
+
+step "pytest"
+python3 -m pytest crates/framesink-py/tests -q -p no:cacheprovider

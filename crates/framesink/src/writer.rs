@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::color::{even, Converter, YuvPicture};
+use crate::color::{Converter, YuvPicture};
 use crate::config::{Codec, Container, WriterConfig};
-use crate::encode::{CodecConfig, Encoder, Packet};
+use crate::encode::{self, CodecConfig, Encoder, Packet};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::mux::mp4::{Mp4Muxer, TrackInfo};
@@ -23,9 +23,10 @@ use crate::mux::Output;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
-    /// The frame size is odd; frames are padded by repeating the last column
-    /// and/or row (H.264 4:2:0 needs even sizes). Never stretched.
-    PaddedToEven {
+    /// The frame size is odd or below the encoder's minimum (16 pixels for
+    /// H.264); frames are padded by repeating the last column and/or row.
+    /// Never stretched.
+    Padded {
         /// Size of the frames given.
         width: u32,
         /// Size of the frames given.
@@ -40,14 +41,15 @@ pub enum Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Warning::PaddedToEven {
+            Warning::Padded {
                 width,
                 height,
                 coded_width,
                 coded_height,
             } => write!(
                 f,
-                "frame size {width}x{height} is odd; H.264 needs even sizes, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)"
+                "frame size {width}x{height} is {}; H.264 needs even sizes of at least 16, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)",
+                if width % 2 == 1 || height % 2 == 1 { "odd" } else { "too small" }
             ),
         }
     }
@@ -119,6 +121,7 @@ pub struct VideoWriter {
     failed: Option<Error>,
     converter: Converter,
     size: Option<(u32, u32)>,
+    coded: (u32, u32),
     frames: u64,
     timescale: u32,
     frame_ticks: u32,
@@ -193,6 +196,7 @@ impl VideoWriter {
             failed: None,
             converter: Converter::default(),
             size: None,
+            coded: (0, 0),
             frames: 0,
             timescale,
             frame_ticks,
@@ -252,10 +256,10 @@ impl VideoWriter {
                     ),
                 ));
             }
-            #[cfg(feature = "h264")]
-            crate::encode::h264::check_size(even(frame.width), even(frame.height)).map_err(
-                |e| Error::frame(index, e.to_string().trim_start_matches("unsupported: ")),
-            )?;
+            self.coded =
+                encode::coded_size(self.config.codec, frame.width, frame.height).map_err(|e| {
+                    Error::frame(index, e.to_string().trim_start_matches("unsupported: "))
+                })?;
         }
         let pts = self.next_pts(&frame, index)?;
 
@@ -265,7 +269,7 @@ impl VideoWriter {
         }
         let pipeline = self.pipeline.as_mut().expect("started above");
         let mut picture = pipeline.recycled.try_recv().unwrap_or_default();
-        self.converter.convert(&frame, &mut picture)?;
+        self.converter.convert(&frame, &mut picture, self.coded)?;
         let segment = index / self.keyint;
         let keyframe = index % self.keyint == 0;
         let n = pipeline.workers.len() as u64;
@@ -335,10 +339,14 @@ impl VideoWriter {
     }
 
     fn start(&mut self, width: u32, height: u32) -> Result<()> {
-        let (cw, ch) = (even(width), even(height));
+        let (cw, ch) = self.coded;
+        // The first encoder is made here, so that a setting the encoder
+        // refuses fails this call rather than a later one.
+        let make = encode::factory(&self.config, self.coded);
+        let first = make()?;
         self.size = Some((width, height));
         if (cw, ch) != (width, height) {
-            self.warn(Warning::PaddedToEven {
+            self.warn(Warning::Padded {
                 width,
                 height,
                 coded_width: cw,
@@ -368,14 +376,15 @@ impl VideoWriter {
             .name("framesink-mux".into())
             .spawn(move || mux_loop(Mp4Muxer::new(output, track), seg_rx))?;
         let mut workers = Vec::with_capacity(threads);
+        let mut first = Some(first);
         for i in 0..threads {
             let (tx, rx) = mpsc::sync_channel::<Job>(depth);
-            let make = self.encoder_factory(cw, ch);
+            let (make, first) = (make.clone(), first.take());
             let seg_tx = seg_tx.clone();
             let recycle_tx = recycle_tx.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("framesink-enc{i}"))
-                .spawn(move || encode_loop(make, rx, seg_tx, recycle_tx))?;
+                .spawn(move || encode_loop(first, make, rx, seg_tx, recycle_tx))?;
             workers.push((tx, handle));
         }
         self.pipeline = Some(Pipeline {
@@ -384,32 +393,6 @@ impl VideoWriter {
             recycled,
         });
         Ok(())
-    }
-
-    fn encoder_factory(
-        &self,
-        width: u32,
-        height: u32,
-    ) -> impl FnOnce() -> Result<Box<dyn Encoder>> + Send + 'static {
-        let codec = self.config.codec;
-        #[cfg(feature = "h264")]
-        let settings = crate::encode::h264::H264Settings {
-            width,
-            height,
-            fps: self.config.fps.as_f64() as f32,
-            qp: self.config.qp(),
-            bitrate_bps: self.config.bitrate_kbps.map(|k| k.saturating_mul(1000)),
-        };
-        move || -> Result<Box<dyn Encoder>> {
-            match codec {
-                #[cfg(feature = "h264")]
-                Codec::H264 => Ok(Box::new(crate::encode::h264::H264Encoder::new(&settings)?)),
-                #[allow(unreachable_patterns)]
-                other => Err(Error::Unsupported(format!(
-                    "codec {other} is not in this build of framesink"
-                ))),
-            }
-        }
     }
 
     /// Stops the threads after a failure and keeps the first real error.
@@ -476,8 +459,8 @@ impl VideoWriter {
             profile: "High",
             width,
             height,
-            coded_width: even(width),
-            coded_height: even(height),
+            coded_width: self.coded.0,
+            coded_height: self.coded.1,
             warnings: std::mem::take(&mut self.warnings),
         })
     }
@@ -494,13 +477,12 @@ impl Drop for VideoWriter {
 }
 
 fn encode_loop(
-    make: impl FnOnce() -> Result<Box<dyn Encoder>>,
+    mut encoder: Option<Box<dyn Encoder>>,
+    make: impl Fn() -> Result<Box<dyn Encoder>>,
     jobs: Receiver<Job>,
     segments: Sender<Segment>,
     recycle: Sender<YuvPicture>,
 ) -> Result<()> {
-    let mut encoder: Option<Box<dyn Encoder>> = None;
-    let mut make = Some(make);
     let mut packets = Vec::new();
     let mut sent_config = false;
     for job in jobs {
@@ -512,7 +494,7 @@ fn encode_loop(
                 keyframe,
             } => {
                 if encoder.is_none() {
-                    encoder = Some((make.take().expect("made once"))()?);
+                    encoder = Some(make()?);
                 }
                 let enc = encoder.as_mut().expect("made above");
                 let (data, is_key) = enc.encode(&picture, keyframe)?;

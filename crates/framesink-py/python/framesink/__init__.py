@@ -88,7 +88,9 @@ def _rate(fps: Rate) -> tuple[int, int]:
         return int(fps), 1
     if isinstance(fps, (float, np.floating, str)):
         return _framesink.parse_rate(str(fps) if not isinstance(fps, str) else fps)
-    raise InvalidConfigError(f"fps {fps!r} is not a number, a string like '30000/1001' or a Fraction")
+    raise InvalidConfigError(
+        f"fps {fps!r} is not a number, a string like '30000/1001' or a Fraction"
+    )
 
 
 def _timestamp(t: Any) -> tuple[int, int]:
@@ -125,17 +127,17 @@ class Writer:
         target: Target,
         *,
         fps: Rate = 30,
-        codec: Optional[str] = None,
-        quality: Optional[int] = None,
-        bitrate: Optional[int] = None,
-        keyframe_interval: Optional[int] = None,
-        threads: Optional[int] = None,
-        format: Optional[str] = None,
+        codec: str | None = None,
+        quality: int | None = None,
+        bitrate: int | None = None,
+        keyframe_interval: int | None = None,
+        threads: int | None = None,
+        format: str | None = None,
         progress: Progress = False,
-        total: Optional[int] = None,
+        total: int | None = None,
         cmap: Any = None,
-        vmin: Optional[float] = None,
-        vmax: Optional[float] = None,
+        vmin: float | None = None,
+        vmax: float | None = None,
         channel_order: str = "rgb",
     ) -> None:
         if channel_order.lower() not in ("rgb", "bgr"):
@@ -159,7 +161,7 @@ class Writer:
         self._progress = make_progress(progress, total)
         if isinstance(target, (str, os.PathLike)):
             target = os.fspath(target)
-        self._native: Optional[_framesink.NativeWriter] = None
+        self._native: _framesink.NativeWriter | None = None
         self._native = _framesink.NativeWriter(
             target,
             fps_num=num,
@@ -171,14 +173,14 @@ class Writer:
             keyframe_interval=keyframe_interval,
             threads=threads,
         )
-        self._summary: Optional[Summary] = None
+        self._summary: Summary | None = None
 
     @property
     def frames(self) -> int:
         """Frames accepted so far."""
         return self._native.frames() if self._native is not None else 0
 
-    def write(self, frame: Any, timestamp: Optional[Union[float, Fraction]] = None) -> None:
+    def write(self, frame: Any, timestamp: float | Fraction | None = None) -> None:
         """Adds one frame; ``timestamp`` (seconds) gives it its own time (variable rate)."""
         native = self._native
         if native is None or not native.is_open():
@@ -234,7 +236,7 @@ class Writer:
             native.abandon()
 
 
-def _length(frames: Any) -> Optional[int]:
+def _length(frames: Any) -> int | None:
     try:
         return len(frames)
     except TypeError:
@@ -243,19 +245,19 @@ def _length(frames: Any) -> Optional[int]:
 
 def write(
     target: Target,
-    frames: Union[np.ndarray, Iterable[Any]],
+    frames: np.ndarray | Iterable[Any],
     *,
     fps: Rate = 30,
-    codec: Optional[str] = None,
-    quality: Optional[int] = None,
-    bitrate: Optional[int] = None,
-    keyframe_interval: Optional[int] = None,
-    threads: Optional[int] = None,
-    format: Optional[str] = None,
+    codec: str | None = None,
+    quality: int | None = None,
+    bitrate: int | None = None,
+    keyframe_interval: int | None = None,
+    threads: int | None = None,
+    format: str | None = None,
     progress: Progress = False,
     cmap: Any = None,
-    vmin: Optional[float] = None,
-    vmax: Optional[float] = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
     channel_order: str = "rgb",
 ) -> Summary:
     """Writes ``frames`` (an (N, H, W[, C]) array or any iterable of frames) to ``target``."""
@@ -284,7 +286,7 @@ def write(
     return w.close()
 
 
-def encode(frames: Union[np.ndarray, Iterable[Any]], **options: Any) -> bytes:
+def encode(frames: np.ndarray | Iterable[Any], **options: Any) -> bytes:
     """Like :func:`write`, returning the MP4 file as bytes."""
     buf = io.BytesIO()
     options.setdefault("format", "mp4")
@@ -292,7 +294,7 @@ def encode(frames: Union[np.ndarray, Iterable[Any]], **options: Any) -> bytes:
     return buf.getvalue()
 
 
-def show(frames: Union[np.ndarray, Iterable[Any]], **options: Any) -> Any:
+def show(frames: np.ndarray | Iterable[Any], **options: Any) -> Any:
     """A movie for Jupyter: ``framesink.show(frames, fps=30)`` (see :mod:`framesink.notebook`)."""
     from .notebook import show as _show
 

@@ -7,7 +7,7 @@ Any matplotlib colormap (name or object) works when matplotlib is installed;
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -30,9 +30,7 @@ def _lut(cmap: Any) -> np.ndarray:
         try:
             cmap = matplotlib.colormaps[cmap]
         except KeyError:
-            raise UnsupportedError(
-                f"cmap {cmap!r} is not a matplotlib colormap name"
-            ) from None
+            raise UnsupportedError(f"cmap {cmap!r} is not a matplotlib colormap name") from None
     if not callable(cmap):
         raise UnsupportedError(f"cmap {cmap!r} is neither a colormap name nor a colormap")
     rgba = np.asarray(cmap(np.linspace(0.0, 1.0, 256)), dtype=np.float64)
@@ -42,7 +40,7 @@ def _lut(cmap: Any) -> np.ndarray:
 class Colormap:
     """Maps 2-D frames to RGB with one fixed vmin/vmax for the whole movie."""
 
-    def __init__(self, cmap: Any, vmin: Optional[float], vmax: Optional[float]) -> None:
+    def __init__(self, cmap: Any, vmin: float | None, vmax: float | None) -> None:
         self.lut = _lut(cmap)
         self.vmin = vmin
         self.vmax = vmax

@@ -8,7 +8,7 @@ round(255 * x) with values outside clipped (and counted).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +28,7 @@ ACCEPTED_DTYPES = "uint8, uint16, bool, float16, float32, float64"
 
 
 def prepare(
-    frame: Any, index: int, channel_order: str, colormap: Optional[Any] = None
+    frame: Any, index: int, channel_order: str, colormap: Any | None = None
 ) -> tuple[np.ndarray, str, int]:
     """Returns (array, native layout name, clipped value count) for one frame."""
     arr = np.asarray(frame)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable
 
 
 class _Callback:
-    def __init__(self, fn: Callable[[int, Optional[int]], Any], total: Optional[int]) -> None:
+    def __init__(self, fn: Callable[[int, int | None], Any], total: int | None) -> None:
         self.fn, self.total = fn, total
 
     def update(self, done: int) -> None:
@@ -19,8 +19,8 @@ class _Callback:
 
 
 class _Tqdm:
-    def __init__(self, total: Optional[int]) -> None:
-        from tqdm.auto import tqdm
+    def __init__(self, total: int | None) -> None:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
         self.bar = tqdm(total=total, unit="frame", desc="framesink")
         self.done = 0
@@ -34,7 +34,7 @@ class _Tqdm:
 
 
 class _Line:
-    def __init__(self, total: Optional[int]) -> None:
+    def __init__(self, total: int | None) -> None:
         self.total = total
         self.start = time.monotonic()
         self.last = 0.0
@@ -59,8 +59,8 @@ class _Line:
 
 
 def make_progress(
-    progress: Union[bool, Callable[[int, Optional[int]], Any]], total: Optional[int]
-) -> Optional[Any]:
+    progress: bool | Callable[[int, int | None], Any], total: int | None
+) -> Any | None:
     if progress is False or progress is None:
         return None
     if callable(progress):

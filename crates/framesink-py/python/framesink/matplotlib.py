@@ -8,7 +8,7 @@ that FuncAnimation just drew is read as it is (``buffer_rgba``).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from matplotlib import animation
@@ -26,18 +26,18 @@ class FramesinkWriter(animation.AbstractMovieWriter):
     def __init__(
         self,
         fps: float = 5,
-        codec: Optional[str] = None,
-        bitrate: Optional[int] = None,
+        codec: str | None = None,
+        bitrate: int | None = None,
         extra_args: Any = None,
-        metadata: Optional[dict[str, str]] = None,
+        metadata: dict[str, str] | None = None,
         *,
-        quality: Optional[int] = None,
-        keyframe_interval: Optional[int] = None,
-        threads: Optional[int] = None,
+        quality: int | None = None,
+        keyframe_interval: int | None = None,
+        threads: int | None = None,
     ) -> None:
         if codec not in _H264_NAMES:
             raise ValueError(f"codec {codec!r} is not available; FramesinkWriter writes h264")
-        super().__init__(fps=fps, metadata=metadata, codec="h264", bitrate=bitrate)
+        super().__init__(fps=fps, metadata=metadata, codec="h264", bitrate=bitrate)  # type: ignore[arg-type]
         self._options: dict[str, Any] = {
             "quality": quality,
             "keyframe_interval": keyframe_interval,
@@ -45,15 +45,15 @@ class FramesinkWriter(animation.AbstractMovieWriter):
             # matplotlib passes -1 for "no bitrate set" (rcParams default)
             "bitrate": bitrate if bitrate is not None and bitrate > 0 else None,
         }
-        self._writer: Optional[Writer] = None
+        self._writer: Writer | None = None
 
     @classmethod
-    def isAvailable(cls) -> bool:  # noqa: N802 (matplotlib's name)
+    def isAvailable(cls) -> bool:
         return True
 
-    def setup(self, fig: Figure, outfile: Any, dpi: Optional[float] = None) -> None:
+    def setup(self, fig: Figure, outfile: Any, dpi: float | None = None) -> None:
         super().setup(fig, outfile, dpi=dpi)
-        self._size: Optional[tuple[int, int]] = None
+        self._size: tuple[int, int] | None = None
         self._writer = Writer(outfile, fps=self.fps, **self._options)
 
     def _rgba(self, savefig_kwargs: dict[str, Any]) -> np.ndarray:
@@ -67,11 +67,14 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         import io
 
         buf = io.BytesIO()
-        w, h = fig.get_size_inches() * self.dpi
         fig.savefig(buf, format="rgba", dpi=self.dpi, **savefig_kwargs)
+        # Agg renders int(size_in_inches * dpi) pixels each way.
+        width_in, height_in = fig.get_size_inches()
+        w, h = int(width_in * self.dpi), int(height_in * self.dpi)
         data = np.frombuffer(buf.getbuffer(), np.uint8)
-        rows = int(round(h))
-        return data.reshape(rows, -1, 4) if data.size % (rows * 4) == 0 else data.reshape(-1, int(round(w)), 4)
+        if data.size != w * h * 4:
+            h = data.size // (4 * w)
+        return data.reshape(h, w, 4)
 
     def grab_frame(self, **savefig_kwargs: Any) -> None:
         if self._writer is None:
@@ -96,5 +99,5 @@ class FramesinkWriter(animation.AbstractMovieWriter):
 
 def register() -> None:
     """Makes ``writer="framesink"`` work in ``Animation.save``."""
-    if "framesink" not in animation.writers._registered:
+    if "framesink" not in animation.writers.list():
         animation.writers.register("framesink")(FramesinkWriter)

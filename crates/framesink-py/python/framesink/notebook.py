@@ -11,7 +11,7 @@ import base64
 import hashlib
 import html
 import os
-from typing import Any, Optional
+from typing import Any
 
 from . import encode
 
@@ -21,7 +21,7 @@ DEFAULT_MAX_BYTES = 20_000_000
 class Movie:
     """An MP4 movie that displays itself in Jupyter."""
 
-    def __init__(self, data: bytes, path: Optional[str] = None, width: Optional[int] = None):
+    def __init__(self, data: bytes, path: str | None = None, width: int | None = None):
         self.data = data
         self.path = path
         self.width = width
@@ -31,7 +31,8 @@ class Movie:
         attrs = f"controls autoplay loop muted playsinline{width}"
         if self.path is None:
             b64 = base64.b64encode(self.data).decode("ascii")
-            return f'<video {attrs}><source type="video/mp4" src="data:video/mp4;base64,{b64}"></video>'
+            src = f"data:video/mp4;base64,{b64}"
+            return f'<video {attrs}><source type="video/mp4" src="{src}"></video>'
         src = html.escape(self.path)
         size = len(self.data) / 1e6
         return (
@@ -49,7 +50,7 @@ def show(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     directory: str = ".",
-    width: Optional[int] = None,
+    width: int | None = None,
     **options: Any,
 ) -> Movie:
     """Encodes ``frames`` (see :func:`framesink.write` for options) for inline display."""

@@ -69,11 +69,17 @@ pub const fn u16_to_u8(v: u16) -> u8 {
 }
 
 impl Converter {
-    /// Converts `frame` into `out` (reshaped to the even size). `frame` must
-    /// have passed `Frame::check`.
-    pub fn convert(&mut self, frame: &Frame<'_>, out: &mut YuvPicture) -> Result<()> {
+    /// Converts `frame` into `out`, reshaped to `coded` (even, at least the
+    /// frame's size: the rest is padding). `frame` must have passed `Frame::check`.
+    pub fn convert(
+        &mut self,
+        frame: &Frame<'_>,
+        out: &mut YuvPicture,
+        coded: (u32, u32),
+    ) -> Result<()> {
         let (w, h) = (frame.width, frame.height);
-        out.reshape(even(w), even(h));
+        debug_assert!(coded.0 >= even(w) && coded.1 >= even(h));
+        out.reshape(coded.0, coded.1);
         // 16-bit input: to 8-bit first, packed, into scratch.
         let (data, stride, layout) = if frame.layout.bytes_per_sample() == 2 {
             let channels = frame.layout.channels();
@@ -141,7 +147,7 @@ impl Converter {
                 .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))?;
             }
         }
-        pad_luma(out, w, h);
+        pad(out, w, h);
         Ok(())
     }
 }
@@ -161,18 +167,28 @@ fn copy_i420(data: &[u8], stride: usize, w: u32, h: u32, out: &mut YuvPicture) {
     }
 }
 
-/// Repeats the last real column and row of luma into the padding. Chroma
-/// needs nothing: an odd edge's chroma is computed from the edge pixels alone.
-fn pad_luma(out: &mut YuvPicture, w: u32, h: u32) {
-    let ew = out.width as usize;
-    if w % 2 == 1 {
-        for row in out.y.chunks_exact_mut(ew).take(h as usize) {
-            row[w as usize] = row[w as usize - 1];
+/// Fills the padding of every plane by repeating its last real column and
+/// row (an odd edge's chroma already comes from the edge pixels alone).
+fn pad(out: &mut YuvPicture, w: u32, h: u32) {
+    let (cw, ch) = (out.width as usize, out.height as usize);
+    pad_plane(&mut out.y, cw, w as usize, h as usize, ch);
+    let (uw, uh) = (w.div_ceil(2) as usize, h.div_ceil(2) as usize);
+    pad_plane(&mut out.u, cw / 2, uw, uh, ch / 2);
+    pad_plane(&mut out.v, cw / 2, uw, uh, ch / 2);
+}
+
+/// Pads a `stride` x `rows` plane whose top-left `w` x `h` is real.
+fn pad_plane(plane: &mut [u8], stride: usize, w: usize, h: usize, rows: usize) {
+    if w < stride {
+        for row in plane.chunks_exact_mut(stride).take(h) {
+            let edge = row[w - 1];
+            row[w..].fill(edge);
         }
     }
-    if h % 2 == 1 {
-        let (top, bottom) = out.y.split_at_mut(h as usize * ew);
-        bottom[..ew].copy_from_slice(&top[(h as usize - 1) * ew..]);
+    let (top, bottom) = plane.split_at_mut(h * stride);
+    let last = &top[(h - 1) * stride..];
+    for row in bottom.chunks_exact_mut(stride).take(rows - h) {
+        row.copy_from_slice(last);
     }
 }
 
@@ -196,7 +212,9 @@ mod tests {
         let mut out = YuvPicture::default();
         let frame = Frame::new(data, w, h, layout);
         frame.check(0).unwrap();
-        Converter::default().convert(&frame, &mut out).unwrap();
+        Converter::default()
+            .convert(&frame, &mut out, (even(w), even(h)))
+            .unwrap();
         out
     }
 
@@ -214,6 +232,23 @@ mod tests {
         assert_eq!(u16_to_u8(257 * 100), 100);
         assert_eq!(u16_to_u8(128), 0);
         assert_eq!(u16_to_u8(129), 1);
+    }
+
+    #[test]
+    fn padding_to_a_larger_size_repeats_the_edge() {
+        let data: Vec<u8> = (0..6).map(|i| i * 40).collect(); // 3x2 gray
+        let frame = Frame::new(&data, 3, 2, PixelLayout::Gray8);
+        let mut p = YuvPicture::default();
+        Converter::default()
+            .convert(&frame, &mut p, (16, 16))
+            .unwrap();
+        assert_eq!((p.y.len(), p.u.len()), (256, 64));
+        for r in 0..16 {
+            for c in 0..16 {
+                assert_eq!(p.y[r * 16 + c], gray_to_luma(data[r.min(1) * 3 + c.min(2)]));
+            }
+        }
+        assert!(p.u.iter().chain(&p.v).all(|&c| c == 128));
     }
 
     #[test]

@@ -25,6 +25,16 @@ pub fn check_size(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
+/// Shortest side OpenH264 accepts (it refuses smaller pictures).
+pub const MIN_DIMENSION: u32 = 16;
+
+/// The size to encode a `width` x `height` frame at: even, and at least
+/// [`MIN_DIMENSION`] each way; the difference is padding.
+pub fn coded_size(width: u32, height: u32) -> (u32, u32) {
+    let pad = |n: u32| (n + (n & 1)).max(MIN_DIMENSION);
+    (pad(width), pad(height))
+}
+
 /// Longest side OpenH264 accepts.
 pub const MAX_DIMENSION: u32 = 4096;
 

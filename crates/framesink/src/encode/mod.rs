@@ -5,7 +5,8 @@
 pub mod h264;
 
 use crate::color::YuvPicture;
-use crate::error::Result;
+use crate::config::{Codec, WriterConfig};
+use crate::error::{Error, Result};
 
 /// Codec-specific setup data the container stores once (H.264: SPS and PPS).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,4 +40,51 @@ pub trait Encoder: Send {
     fn encode(&mut self, picture: &YuvPicture, keyframe: bool) -> Result<(Vec<u8>, bool)>;
     /// The setup data, known after the first keyframe.
     fn codec_config(&self) -> Option<&CodecConfig>;
+}
+
+/// The picture size `codec` encodes a `width` x `height` frame at (padding
+/// included), or why it cannot.
+pub fn coded_size(codec: Codec, width: u32, height: u32) -> Result<(u32, u32)> {
+    match codec {
+        #[cfg(feature = "h264")]
+        Codec::H264 => {
+            let (w, h) = h264::coded_size(width, height);
+            h264::check_size(w, h)?;
+            Ok((w, h))
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(not_built(other)),
+    }
+}
+
+fn not_built(codec: Codec) -> Error {
+    Error::Unsupported(format!(
+        "codec {codec} is not in this build of framesink (cargo feature missing)"
+    ))
+}
+
+/// A function that makes an encoder for `config` at the coded size, on any thread.
+pub fn factory(
+    config: &WriterConfig,
+    coded: (u32, u32),
+) -> impl Fn() -> Result<Box<dyn Encoder>> + Send + Sync + Clone + 'static {
+    let codec = config.codec;
+    #[cfg(feature = "h264")]
+    let settings = h264::H264Settings {
+        width: coded.0,
+        height: coded.1,
+        fps: config.fps.as_f64() as f32,
+        qp: config.qp(),
+        bitrate_bps: config.bitrate_kbps.map(|k| k.saturating_mul(1000)),
+    };
+    #[cfg(not(feature = "h264"))]
+    let _ = coded;
+    move || -> Result<Box<dyn Encoder>> {
+        match codec {
+            #[cfg(feature = "h264")]
+            Codec::H264 => Ok(Box::new(h264::H264Encoder::new(&settings)?)),
+            #[allow(unreachable_patterns)]
+            other => Err(not_built(other)),
+        }
+    }
 }

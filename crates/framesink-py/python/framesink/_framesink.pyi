@@ -1,0 +1,30 @@
+"""The native module: a thin shell over the Rust VideoWriter (see framesink/__init__.py)."""
+
+from typing import Any
+
+__version__: str
+
+class NativeWriter:
+    def __new__(
+        cls,
+        target: Any,
+        *,
+        fps_num: int,
+        fps_den: int,
+        codec: str | None,
+        container: str | None,
+        quality: int | None,
+        bitrate: int | None,
+        keyframe_interval: int | None,
+        threads: int | None,
+    ) -> NativeWriter: ...
+    def write(
+        self, array: Any, layout: str, timestamp: tuple[int, int] | None = None
+    ) -> list[str]: ...
+    def frames(self) -> int: ...
+    def close(self) -> dict[str, Any]: ...
+    def is_open(self) -> bool: ...
+    def abandon(self) -> None: ...
+
+def cli_main(argv: list[str]) -> int: ...
+def parse_rate(text: str) -> tuple[int, int]: ...
