@@ -117,12 +117,16 @@ impl Converter {
             }
             _ => {
                 let uv_stride = out.width / 2;
+                // yuvutils wants planes of exactly the frame's rows (it finds
+                // an odd last row as the remainder); the padding stays outside.
+                let luma_len = out.width as usize * h as usize;
+                let chroma_len = uv_stride as usize * h.div_ceil(2) as usize;
                 let mut image = YuvPlanarImageMut {
-                    y_plane: BufferStoreMut::Borrowed(&mut out.y),
+                    y_plane: BufferStoreMut::Borrowed(&mut out.y[..luma_len]),
                     y_stride: out.width,
-                    u_plane: BufferStoreMut::Borrowed(&mut out.u),
+                    u_plane: BufferStoreMut::Borrowed(&mut out.u[..chroma_len]),
                     u_stride: uv_stride,
-                    v_plane: BufferStoreMut::Borrowed(&mut out.v),
+                    v_plane: BufferStoreMut::Borrowed(&mut out.v[..chroma_len]),
                     v_stride: uv_stride,
                     width: w,
                     height: h,

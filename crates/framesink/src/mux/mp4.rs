@@ -528,6 +528,7 @@ fn chunk_runs(chunks: &[Chunk]) -> Vec<StscEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mp4_atom::Decode;
     use std::io::Cursor;
     use std::sync::{Arc, Mutex};
 
@@ -594,11 +595,11 @@ mod tests {
         assert_eq!(size as usize, bytes.len());
         // Top level: ftyp, moov, [free], mdat; moov parses, and its index
         // points at every payload in order.
-        let mut r = Cursor::new(&bytes[..]);
+        let mut r = &bytes[..];
         let mut kinds = Vec::new();
         let mut moov = None;
-        while (r.position() as usize) < bytes.len() {
-            let any = mp4_atom::Any::decode_maybe(&mut r).unwrap().unwrap();
+        while !r.is_empty() {
+            let any = mp4_atom::Any::decode(&mut r).unwrap();
             kinds.push(any.kind());
             if let mp4_atom::Any::Moov(m) = any {
                 moov = Some(m);
@@ -651,10 +652,10 @@ mod tests {
         }
         m.finish().unwrap();
         let bytes = sink.0.lock().unwrap().get_ref().clone();
-        let mut r = Cursor::new(&bytes[..]);
+        let mut r = &bytes[..];
         let mut kinds = Vec::new();
-        while (r.position() as usize) < bytes.len() {
-            kinds.push(mp4_atom::Any::decode_maybe(&mut r).unwrap().unwrap().kind());
+        while !r.is_empty() {
+            kinds.push(mp4_atom::Any::decode(&mut r).unwrap().kind());
         }
         assert_eq!(&kinds[..2], &[FourCC::new(b"ftyp"), FourCC::new(b"moov")]);
         // 100 frames, keyframe every 30 (1001/30000 s each: a fragment per GOP)
