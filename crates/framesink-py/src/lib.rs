@@ -5,10 +5,14 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use framesink::color::Colormap;
 use framesink::{
     Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
 };
-use numpy::{PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    PyArray3, PyArrayMethods, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -311,11 +315,88 @@ fn parse_rate(text: &str) -> PyResult<(u64, u64)> {
     Ok((r.num, r.den))
 }
 
+/// Names of the built-in colormaps.
+#[pyfunction]
+fn colormap_names() -> Vec<&'static str> {
+    Colormap::builtin_names().collect()
+}
+
+/// Maps a 2-D float32/float64 array with C-contiguous rows to an (H, W, 3)
+/// uint8 RGB array through `cmap` (a built-in name or 768 bytes of RGB).
+/// Returns the image and the number of NaN/infinite values.
+#[pyfunction]
+fn apply_colormap<'py>(
+    py: Python<'py>,
+    values: &Bound<'py, PyUntypedArray>,
+    cmap: &Bound<'py, PyAny>,
+    vmin: f64,
+    vmax: f64,
+) -> PyResult<(Bound<'py, PyArray3<u8>>, usize)> {
+    let map = if let Ok(name) = cmap.extract::<String>() {
+        Colormap::builtin(&name).ok_or_else(|| {
+            let names: Vec<_> = Colormap::builtin_names().collect();
+            PyValueError::new_err(format!(
+                "colormap {name:?} is not built in; built-in: {}",
+                names.join(", ")
+            ))
+        })?
+    } else {
+        let bytes = cmap
+            .cast::<PyBytes>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .as_bytes();
+        let lut: [[u8; 3]; 256] = bytes
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect::<Vec<_>>()
+            .try_into()
+            .map_err(|_| {
+                PyValueError::new_err(format!(
+                    "a colormap table has 768 bytes, not {}",
+                    bytes.len()
+                ))
+            })?;
+        Colormap::from_lut(lut)
+    };
+    let (h, w) = match values.shape() {
+        [h, w] => (*h, *w),
+        s => {
+            return Err(PyValueError::new_err(format!(
+                "colormap input must be 2-D, not shape {s:?}"
+            )))
+        }
+    };
+    let out = PyArray3::<u8>::zeros(py, [h, w, 3], false);
+    let bad = {
+        let mut rw = out.readwrite();
+        let dst = rw
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        macro_rules! run {
+            ($t:ty) => {{
+                let a: PyReadonlyArray2<'_, $t> = values.extract()?;
+                let src = a
+                    .as_slice()
+                    .map_err(|_| PyValueError::new_err("colormap input must be C-contiguous"))?;
+                py.detach(|| map.apply(src, w, w, vmin, vmax, dst))
+            }};
+        }
+        if values.extract::<PyReadonlyArray2<'_, f32>>().is_ok() {
+            run!(f32)
+        } else {
+            run!(f64)
+        }
+    };
+    Ok((out, bad))
+}
+
 #[pymodule]
 fn _framesink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeWriter>()?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(parse_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(colormap_names, m)?)?;
+    m.add_function(wrap_pyfunction!(apply_colormap, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,9 +1,18 @@
 """The native module: a thin shell over the Rust VideoWriter (see framesink/__init__.py)."""
 
-from typing import Any
+from typing import Any, final
 
+__all__ = [
+    "NativeWriter",
+    "__version__",
+    "apply_colormap",
+    "cli_main",
+    "colormap_names",
+    "parse_rate",
+]
 __version__: str
 
+@final
 class NativeWriter:
     def __new__(
         cls,
@@ -28,3 +37,5 @@ class NativeWriter:
 
 def cli_main(argv: list[str]) -> int: ...
 def parse_rate(text: str) -> tuple[int, int]: ...
+def colormap_names() -> list[str]: ...
+def apply_colormap(values: Any, cmap: str | bytes, vmin: float, vmax: float) -> tuple[Any, int]: ...

@@ -1,6 +1,11 @@
 //! Pixel layouts to YUV 4:2:0: BT.709 coefficients, limited ("TV") range,
 //! rounded; odd sizes padded by repeating the last column and row.
 
+mod colormap;
+mod colormap_data;
+
+pub use colormap::Colormap;
+
 use yuvutils_rs::{
     BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
 };
