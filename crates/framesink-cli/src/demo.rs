@@ -1,7 +1,7 @@
 //! `framesink demo`: a 1280x720 animation drawn here (moving colour
 //! gradients and a disc), so a movie can be made with nothing else installed.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use framesink::{Frame, PixelLayout, Rational, WriterConfig};
 
@@ -36,7 +36,7 @@ pub fn draw(rgb: &mut [u8], width: u32, height: u32, t: u32) {
     }
 }
 
-pub fn run(output: &PathBuf, seconds: u32) -> AnyResult<()> {
+pub fn run(output: &Path, seconds: u32) -> AnyResult<()> {
     let (w, h, fps) = (1280u32, 720u32, 30u32);
     let config = WriterConfig::default().with_fps(Rational::integer(fps as u64));
     let mut writer = open_writer(output, config)?;

@@ -7,12 +7,12 @@ mod y4m;
 
 use std::fs::File;
 use std::io::{self, BufReader, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use framesink::{
-    Codec, Container, Frame, PixelLayout, Rational, Summary, VideoWriter, WriterConfig,
+    Codec, ColorMatrix, Container, Frame, PixelLayout, Rational, Summary, VideoWriter, WriterConfig,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -77,6 +77,11 @@ struct EncodeArgs {
     /// Encoder threads (0: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// YCbCr matrix, tagged in the movie: bt709 or bt601. Default: bt709 for
+    /// RGB and gray input; bt601 for Y4M and yuv420p input, which is what
+    /// ffmpeg assumes for untagged YUV (so colours look the same as there).
+    #[arg(long)]
+    matrix: Option<String>,
     /// No progress bar and no summary line.
     #[arg(long, short)]
     quiet: bool,
@@ -130,7 +135,7 @@ where
 }
 
 /// Opens the writer for OUTPUT: a file, or fragmented MP4 on stdout for `-`.
-pub(crate) fn open_writer(output: &PathBuf, config: WriterConfig) -> AnyResult<VideoWriter> {
+pub(crate) fn open_writer(output: &Path, config: WriterConfig) -> AnyResult<VideoWriter> {
     if output.as_os_str() == "-" {
         let config = match config.container {
             Some(_) => config,
@@ -198,7 +203,7 @@ impl Progress {
         }
     }
 
-    pub(crate) fn done(&self, s: &Summary, output: &PathBuf) {
+    pub(crate) fn done(&self, s: &Summary, output: &Path) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
@@ -288,7 +293,12 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
             (w, h, pf.parse::<PixelLayout>()?, fps)
         }
     };
-    config = config.with_fps(fps);
+    let matrix = match &args.matrix {
+        Some(m) => m.parse::<ColorMatrix>()?,
+        None if layout == PixelLayout::Yuv420p => ColorMatrix::Bt601,
+        None => ColorMatrix::Bt709,
+    };
+    config = config.with_fps(fps).with_matrix(matrix);
     config.validate()?;
     let frame_bytes = if layout == PixelLayout::Yuv420p {
         let cw = width.div_ceil(2) as usize;

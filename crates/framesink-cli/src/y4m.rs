@@ -132,10 +132,11 @@ impl Header {
                         }
                     }
                 }
-                "I" => {
-                    if !matches!(v, "p" | "?") {
-                        return Err(format!("Y4M interlacing I{v} is not supported; only progressive (Ip)").into());
-                    }
+                "I" if !matches!(v, "p" | "?") => {
+                    return Err(format!(
+                        "Y4M interlacing I{v} is not supported; only progressive (Ip)"
+                    )
+                    .into());
                 }
                 "X" => {
                     if let Some(r) = v.strip_prefix("COLORRANGE=") {

@@ -21,14 +21,12 @@ pub struct Rational {
 impl Rational {
     /// `num / den`, reduced.
     pub const fn new(num: u64, den: u64) -> Self {
-        let g = gcd(num, den);
-        if g == 0 {
-            Rational { num, den }
-        } else {
-            Rational {
-                num: num / g,
-                den: den / g,
-            }
+        match (
+            num.checked_div(gcd(num, den)),
+            den.checked_div(gcd(num, den)),
+        ) {
+            (Some(num), Some(den)) => Rational { num, den },
+            _ => Rational { num, den },
         }
     }
 
@@ -151,6 +149,50 @@ impl FromStr for Codec {
     }
 }
 
+/// How colours are coded as YCbCr, and tagged in the movie so that players
+/// decode them back the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ColorMatrix {
+    /// ITU-R BT.709 (HD): what browsers and QuickTime assume for HD video.
+    #[default]
+    Bt709,
+    /// ITU-R BT.601 (SMPTE 170M): what ffmpeg assumes for untagged YUV,
+    /// so the default for planar YUV and Y4M input in the CLI.
+    Bt601,
+}
+
+impl ColorMatrix {
+    /// The lower-case name (`"bt709"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ColorMatrix::Bt709 => "bt709",
+            ColorMatrix::Bt601 => "bt601",
+        }
+    }
+
+    /// H.273 code points (colour primaries, transfer, matrix) for the tags.
+    pub fn code_points(self) -> (u8, u8, u8) {
+        match self {
+            ColorMatrix::Bt709 => (1, 1, 1),
+            ColorMatrix::Bt601 => (6, 6, 6),
+        }
+    }
+}
+
+impl FromStr for ColorMatrix {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "bt709" | "709" => Ok(ColorMatrix::Bt709),
+            "bt601" | "601" | "smpte170m" => Ok(ColorMatrix::Bt601),
+            _ => Err(Error::config(format!(
+                "colour matrix {s:?} is unknown; allowed: bt709, bt601"
+            ))),
+        }
+    }
+}
+
 /// The file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -232,6 +274,8 @@ pub struct WriterConfig {
     pub keyframe_interval: Option<u32>,
     /// Encoder threads. 0 means one per available core. Default: 0.
     pub threads: usize,
+    /// YCbCr matrix of the movie (tagged in it). Default: BT.709.
+    pub matrix: ColorMatrix,
 }
 
 impl Default for WriterConfig {
@@ -244,6 +288,7 @@ impl Default for WriterConfig {
             bitrate_kbps: None,
             keyframe_interval: None,
             threads: 0,
+            matrix: ColorMatrix::Bt709,
         }
     }
 }
@@ -277,6 +322,11 @@ impl WriterConfig {
     /// Sets [`keyframe_interval`](Self::keyframe_interval).
     pub fn with_keyframe_interval(mut self, frames: u32) -> Self {
         self.keyframe_interval = Some(frames);
+        self
+    }
+    /// Sets [`matrix`](Self::matrix).
+    pub fn with_matrix(mut self, matrix: ColorMatrix) -> Self {
+        self.matrix = matrix;
         self
     }
     /// Sets [`threads`](Self::threads).

@@ -241,7 +241,7 @@ impl Timestamp {
     /// A time from float seconds, to the microsecond. `None` for negative,
     /// NaN or infinite values.
     pub fn from_secs_f64(secs: f64) -> Option<Self> {
-        if !secs.is_finite() || secs < 0.0 || secs > 1e12 {
+        if !(0.0..=1e12).contains(&secs) {
             return None;
         }
         Some(Timestamp {

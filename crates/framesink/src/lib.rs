@@ -25,7 +25,7 @@ pub mod frame;
 pub mod mux;
 mod writer;
 
-pub use config::{Codec, Container, Rational, WriterConfig};
+pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};
 pub use error::{Error, Result};
 pub use frame::{Frame, PixelLayout, Timestamp};
 pub use writer::{Summary, VideoWriter, Warning};

@@ -94,17 +94,27 @@ enum Job {
     Frame {
         picture: YuvPicture,
         index: u64,
+        segment: u64,
         pts: u64,
         keyframe: bool,
     },
-    /// The segment (GOP) with this number is complete.
-    EndSegment(u64),
+    /// The segment (GOP) with this number is complete; the next frame (or
+    /// the end of the movie) is at `end_pts`.
+    EndSegment { number: u64, end_pts: u64 },
 }
 
-struct Segment {
-    number: u64,
-    packets: Vec<Packet>,
-    config: Option<CodecConfig>,
+/// From an encoder to the muxer: packets as they are made, so a fragment
+/// reaches the file as soon as its GOP (or second) is complete.
+enum MuxMsg {
+    Packet {
+        segment: u64,
+        packet: Packet,
+        config: Option<CodecConfig>,
+    },
+    End {
+        segment: u64,
+        end_pts: u64,
+    },
 }
 
 struct Pipeline {
@@ -186,6 +196,7 @@ impl VideoWriter {
         let k = 90_000u64.div_ceil(fps.num).max(1);
         let timescale = u32::try_from(fps.num * k)
             .map_err(|_| Error::config(format!("fps {fps} needs too fine a time base")))?;
+        let matrix = config.matrix;
         let frame_ticks = u32::try_from(fps.den * k)
             .map_err(|_| Error::config(format!("fps {fps} has too long a frame period")))?;
         Ok(VideoWriter {
@@ -194,7 +205,7 @@ impl VideoWriter {
             output: Some(output),
             pipeline: None,
             failed: None,
-            converter: Converter::default(),
+            converter: Converter::new(matrix),
             size: None,
             coded: (0, 0),
             frames: 0,
@@ -278,13 +289,18 @@ impl VideoWriter {
         if keyframe && index > 0 {
             // Close the previous segment on its worker.
             let prev = &pipeline.workers[((segment - 1) % n) as usize].0;
-            sent &= prev.send(Job::EndSegment(segment - 1)).is_ok();
+            let end = Job::EndSegment {
+                number: segment - 1,
+                end_pts: pts,
+            };
+            sent &= prev.send(end).is_ok();
         }
         sent &= sent
             && worker
                 .send(Job::Frame {
                     picture,
                     index,
+                    segment,
                     pts,
                     keyframe,
                 })
@@ -359,6 +375,7 @@ impl VideoWriter {
             height: ch,
             timescale: self.timescale,
             default_duration: self.frame_ticks,
+            matrix: self.config.matrix,
         };
         let threads = self.config.effective_threads();
         let frame_bytes = cw as usize * ch as usize * 3 / 2;
@@ -370,7 +387,7 @@ impl VideoWriter {
             (256usize << 20) / (threads * frame_bytes).max(1)
         }
         .clamp(2, self.keyint as usize);
-        let (seg_tx, seg_rx) = mpsc::channel::<Segment>();
+        let (seg_tx, seg_rx) = mpsc::channel::<MuxMsg>();
         let (recycle_tx, recycled) = mpsc::channel::<YuvPicture>();
         let muxer = std::thread::Builder::new()
             .name("framesink-mux".into())
@@ -408,9 +425,15 @@ impl VideoWriter {
     /// Closes the queues and waits for the threads; the file size on success.
     fn shutdown(&mut self) -> Result<u64> {
         let Some(p) = self.pipeline.take() else {
-            return Err(Error::Mux(
-                "no frames were written; a movie needs at least one frame".into(),
-            ));
+            let mut msg = "no frames were written; a movie needs at least one frame".to_string();
+            // Never leave an empty file behind.
+            if let Some(path) = self.created.take() {
+                drop(self.output.take());
+                if std::fs::remove_file(&path).is_ok() {
+                    msg.push_str(&format!(" (the empty {} was removed)", path.display()));
+                }
+            }
+            return Err(Error::Mux(msg));
         };
         let last_segment = self.frames.saturating_sub(1) / self.keyint;
         let n = p.workers.len() as u64;
@@ -423,7 +446,11 @@ impl VideoWriter {
             }
         };
         let (senders, handles): (Vec<_>, Vec<_>) = p.workers.into_iter().unzip();
-        let _ = senders[(last_segment % n) as usize].send(Job::EndSegment(last_segment));
+        let end = Job::EndSegment {
+            number: last_segment,
+            end_pts: self.last_pts.map_or(0, |p| p + self.frame_ticks as u64),
+        };
+        let _ = senders[(last_segment % n) as usize].send(end);
         drop(senders);
         for h in handles {
             keep(
@@ -480,16 +507,17 @@ fn encode_loop(
     mut encoder: Option<Box<dyn Encoder>>,
     make: impl Fn() -> Result<Box<dyn Encoder>>,
     jobs: Receiver<Job>,
-    segments: Sender<Segment>,
+    mux: Sender<MuxMsg>,
     recycle: Sender<YuvPicture>,
 ) -> Result<()> {
-    let mut packets = Vec::new();
     let mut sent_config = false;
+    let stopped = || Error::Failed("the MP4 writer stopped".into());
     for job in jobs {
-        match job {
+        let msg = match job {
             Job::Frame {
                 picture,
                 index,
+                segment,
                 pts,
                 keyframe,
             } => {
@@ -503,58 +531,86 @@ fn encode_loop(
                         "frame {index} should be a keyframe but is not"
                     )));
                 }
-                packets.push(Packet {
-                    data,
-                    keyframe: is_key,
-                    index,
-                    pts,
-                });
                 let _ = recycle.send(picture);
-            }
-            Job::EndSegment(number) => {
-                let config = match (&encoder, sent_config) {
-                    (Some(e), false) => e.codec_config().cloned(),
-                    _ => None,
+                // The parameter sets go with this worker's first packet.
+                let config = if sent_config {
+                    None
+                } else {
+                    enc.codec_config().cloned()
                 };
                 sent_config |= config.is_some();
-                let segment = Segment {
-                    number,
-                    packets: std::mem::take(&mut packets),
+                MuxMsg::Packet {
+                    segment,
+                    packet: Packet {
+                        data,
+                        keyframe: is_key,
+                        index,
+                        pts,
+                    },
                     config,
-                };
-                if segments.send(segment).is_err() {
-                    return Err(Error::Failed("the MP4 writer stopped".into()));
                 }
             }
-        }
+            Job::EndSegment { number, end_pts } => MuxMsg::End {
+                segment: number,
+                end_pts,
+            },
+        };
+        mux.send(msg).map_err(|_| stopped())?;
     }
     Ok(())
 }
 
-fn mux_loop(mut muxer: Mp4Muxer, segments: Receiver<Segment>) -> Result<u64> {
-    let mut waiting = BTreeMap::new();
+/// Writes packets in movie order: those of the segment being written go
+/// straight to the muxer, those of later segments wait.
+fn mux_loop(mut muxer: Mp4Muxer, msgs: Receiver<MuxMsg>) -> Result<u64> {
+    #[derive(Default)]
+    struct Waiting {
+        packets: Vec<Packet>,
+        end: Option<u64>,
+    }
+    let mut waiting: BTreeMap<u64, Waiting> = BTreeMap::new();
     let mut next = 0u64;
     let mut config: Option<CodecConfig> = None;
-    for seg in segments {
-        if let Some(c) = &seg.config {
-            match &config {
-                Some(old) if old != c => {
-                    return Err(Error::Mux(
-                        "encoders produced different parameter sets".into(),
-                    ))
+    for msg in msgs {
+        match msg {
+            MuxMsg::Packet {
+                segment,
+                packet,
+                config: c,
+            } => {
+                if let Some(c) = c {
+                    match &config {
+                        Some(old) if *old != c => {
+                            return Err(Error::Mux(
+                                "encoders produced different parameter sets".into(),
+                            ))
+                        }
+                        _ => config = Some(c),
+                    }
                 }
-                _ => config = Some(c.clone()),
+                if segment == next {
+                    muxer.write_packet(packet, config.as_ref())?;
+                } else {
+                    waiting.entry(segment).or_default().packets.push(packet);
+                }
             }
-        }
-        waiting.insert(seg.number, seg);
-        while let Some(seg) = waiting.remove(&next) {
-            for p in seg.packets {
-                muxer.write_packet(p, config.as_ref())?;
+            MuxMsg::End { segment, end_pts } => {
+                waiting.entry(segment).or_default().end = Some(end_pts);
+                // Write every segment that is now complete, in order.
+                while let Some(end) = waiting.get(&next).and_then(|w| w.end) {
+                    muxer.end_fragment(end)?;
+                    waiting.remove(&next);
+                    next += 1;
+                    if let Some(w) = waiting.get_mut(&next) {
+                        for p in std::mem::take(&mut w.packets) {
+                            muxer.write_packet(p, config.as_ref())?;
+                        }
+                    }
+                }
             }
-            next += 1;
         }
     }
-    if let Some((n, _)) = waiting.first_key_value() {
+    if let Some((n, _)) = waiting.iter().find(|(_, w)| !w.packets.is_empty()) {
         return Err(Error::Mux(format!(
             "segment {next} is missing before segment {n}"
         )));

@@ -10,6 +10,7 @@ use yuvutils_rs::{
     BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
 };
 
+use crate::config::ColorMatrix;
 use crate::error::{Error, Result};
 use crate::frame::{Frame, PixelLayout};
 
@@ -50,11 +51,19 @@ pub const fn even(n: u32) -> u32 {
 #[derive(Default)]
 pub struct Converter {
     scratch: Vec<u8>,
+    tail: Vec<u8>,
+    matrix: ColorMatrix,
 }
 
 /// Limited-range luma for a full-range gray level: round(16 + g * 219 / 255).
 const fn gray_to_luma(g: u8) -> u8 {
     ((16 * 255 + g as u32 * 219 + 127) / 255) as u8
+}
+
+/// [`gray_to_luma`] in fixed point: exact for all 256 levels.
+#[inline(always)]
+fn gray_to_luma_fast(g: u8) -> u8 {
+    ((g as u32 * 56_280 + 1_081_792) >> 16) as u8
 }
 
 const GRAY_LUT: [u8; 256] = {
@@ -74,6 +83,15 @@ pub const fn u16_to_u8(v: u16) -> u8 {
 }
 
 impl Converter {
+    /// A converter to YCbCr with `matrix` (RGB input; gray and planar YUV
+    /// input do not depend on it).
+    pub fn new(matrix: ColorMatrix) -> Self {
+        Converter {
+            matrix,
+            ..Self::default()
+        }
+    }
+
     /// Converts `frame` into `out`, reshaped to `coded` (even, at least the
     /// frame's size: the rest is padding). `frame` must have passed `Frame::check`.
     pub fn convert(
@@ -111,31 +129,24 @@ impl Converter {
                 let step = layout.channels();
                 let ew = out.width as usize;
                 for r in 0..h as usize {
-                    let src = &data[r * stride..];
+                    let src = &data[r * stride..r * stride + w as usize * step];
                     let dst = &mut out.y[r * ew..r * ew + w as usize];
-                    for (x, d) in dst.iter_mut().enumerate() {
-                        *d = GRAY_LUT[src[x * step] as usize];
+                    if step == 1 {
+                        // Arithmetic rather than a table, so it vectorises;
+                        // equal to GRAY_LUT for every level (tested).
+                        for (d, &g) in dst.iter_mut().zip(src) {
+                            *d = gray_to_luma_fast(g);
+                        }
+                    } else {
+                        for (d, px) in dst.iter_mut().zip(src.chunks_exact(step)) {
+                            *d = GRAY_LUT[px[0] as usize];
+                        }
                     }
                 }
                 out.u.fill(128);
                 out.v.fill(128);
             }
             _ => {
-                let uv_stride = out.width / 2;
-                // yuvutils wants planes of exactly the frame's rows (it finds
-                // an odd last row as the remainder); the padding stays outside.
-                let luma_len = out.width as usize * h as usize;
-                let chroma_len = uv_stride as usize * h.div_ceil(2) as usize;
-                let mut image = YuvPlanarImageMut {
-                    y_plane: BufferStoreMut::Borrowed(&mut out.y[..luma_len]),
-                    y_stride: out.width,
-                    u_plane: BufferStoreMut::Borrowed(&mut out.u[..chroma_len]),
-                    u_stride: uv_stride,
-                    v_plane: BufferStoreMut::Borrowed(&mut out.v[..chroma_len]),
-                    v_stride: uv_stride,
-                    width: w,
-                    height: h,
-                };
                 let f = match layout {
                     PixelLayout::Rgb8 => yuvutils_rs::rgb_to_yuv420,
                     PixelLayout::Bgr8 => yuvutils_rs::bgr_to_yuv420,
@@ -143,23 +154,91 @@ impl Converter {
                     PixelLayout::Bgra8 => yuvutils_rs::bgra_to_yuv420,
                     _ => unreachable!("16-bit, gray and planar layouts handled above"),
                 };
-                // The slice may end right after the last row's pixels.
-                let len = stride * (h as usize - 1) + w as usize * layout.channels();
-                f(
-                    &mut image,
-                    &data[..len],
-                    stride as u32,
-                    YuvRange::Limited,
-                    YuvStandardMatrix::Bt709,
-                    YuvConversionMode::Balanced,
-                )
-                .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))?;
+                let convert =
+                    |out: &mut YuvPicture, src: &[u8], src_stride: usize, y0: u32, rows: u32| {
+                        rgb_rows(out, f, src, src_stride, w, y0, rows, self.matrix)
+                    };
+                let (h, row) = (h as usize, w as usize * layout.channels());
+                if data.len() >= stride * h {
+                    convert(out, &data[..stride * h], stride, 0, h as u32)?;
+                } else {
+                    // The last row is short (a strided view ending at its last
+                    // pixel). yuvutils reads rows in pairs of whole strides, so
+                    // the last one or two rows go through a packed copy.
+                    let k = (h - 1) & !1;
+                    if k > 0 {
+                        convert(out, &data[..stride * k], stride, 0, k as u32)?;
+                    }
+                    self.tail.clear();
+                    for r in k..h {
+                        self.tail
+                            .extend_from_slice(&data[r * stride..r * stride + row]);
+                    }
+                    let tail = std::mem::take(&mut self.tail);
+                    let done = convert(out, &tail, row, k as u32, (h - k) as u32);
+                    self.tail = tail;
+                    done?;
+                }
             }
         }
         pad(out, w, h);
         Ok(())
     }
 }
+
+/// Converts `rows` rows of packed 8-bit RGB(A)/BGR(A) (`src`, rows
+/// `src_stride` bytes apart, exactly `rows` strides long) into `out` from
+/// luma row `y0` (even) down.
+#[allow(clippy::too_many_arguments)]
+fn rgb_rows(
+    out: &mut YuvPicture,
+    f: RgbToYuv,
+    src: &[u8],
+    src_stride: usize,
+    w: u32,
+    y0: u32,
+    rows: u32,
+    matrix: ColorMatrix,
+) -> Result<()> {
+    debug_assert!(y0 % 2 == 0);
+    let (ew, cw) = (out.width as usize, out.width as usize / 2);
+    // yuvutils wants planes of exactly these rows (it finds an odd last row
+    // as the remainder); the padding stays outside.
+    let (y_start, y_len) = (y0 as usize * ew, rows as usize * ew);
+    let (c_start, c_len) = (y0 as usize / 2 * cw, rows.div_ceil(2) as usize * cw);
+    let mut image = YuvPlanarImageMut {
+        y_plane: BufferStoreMut::Borrowed(&mut out.y[y_start..y_start + y_len]),
+        y_stride: out.width,
+        u_plane: BufferStoreMut::Borrowed(&mut out.u[c_start..c_start + c_len]),
+        u_stride: cw as u32,
+        v_plane: BufferStoreMut::Borrowed(&mut out.v[c_start..c_start + c_len]),
+        v_stride: cw as u32,
+        width: w,
+        height: rows,
+    };
+    let m = match matrix {
+        ColorMatrix::Bt709 => YuvStandardMatrix::Bt709,
+        ColorMatrix::Bt601 => YuvStandardMatrix::Bt601,
+    };
+    f(
+        &mut image,
+        src,
+        src_stride as u32,
+        YuvRange::Limited,
+        m,
+        YuvConversionMode::Professional,
+    )
+    .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))
+}
+
+type RgbToYuv = fn(
+    &mut YuvPlanarImageMut<'_, u8>,
+    &[u8],
+    u32,
+    YuvRange,
+    YuvStandardMatrix,
+    YuvConversionMode,
+) -> std::result::Result<(), yuvutils_rs::YuvError>;
 
 /// Copies planar 4:2:0 input (see [`PixelLayout::Yuv420p`]) into `out`.
 fn copy_i420(data: &[u8], stride: usize, w: u32, h: u32, out: &mut YuvPicture) {
@@ -168,11 +247,12 @@ fn copy_i420(data: &[u8], stride: usize, w: u32, h: u32, out: &mut YuvPicture) {
         out.y[r * ew..r * ew + w].copy_from_slice(&data[r * stride..r * stride + w]);
     }
     let (cw, ch, cs) = (w.div_ceil(2), h.div_ceil(2), stride.div_ceil(2));
+    let ocs = ew / 2; // the picture's chroma rows (may be wider: padding)
     let u0 = stride * h;
     let v0 = u0 + cs * ch;
     for r in 0..ch {
-        out.u[r * cw..(r + 1) * cw].copy_from_slice(&data[u0 + r * cs..u0 + r * cs + cw]);
-        out.v[r * cw..(r + 1) * cw].copy_from_slice(&data[v0 + r * cs..v0 + r * cs + cw]);
+        out.u[r * ocs..r * ocs + cw].copy_from_slice(&data[u0 + r * cs..u0 + r * cs + cw]);
+        out.v[r * ocs..r * ocs + cw].copy_from_slice(&data[v0 + r * cs..v0 + r * cs + cw]);
     }
 }
 
@@ -225,6 +305,13 @@ mod tests {
             .convert(&frame, &mut out, (even(w), even(h)))
             .unwrap();
         out
+    }
+
+    #[test]
+    fn fast_gray_mapping_is_exact() {
+        for g in 0..=255u8 {
+            assert_eq!(gray_to_luma_fast(g), gray_to_luma(g), "level {g}");
+        }
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct H264Settings {
     pub qp: u8,
     /// Target bit rate in bit/s.
     pub bitrate_bps: Option<u32>,
+    /// Colour tags for the VUI.
+    pub matrix: crate::config::ColorMatrix,
 }
 
 /// An OpenH264 encoder instance.
@@ -152,14 +154,15 @@ impl H264Encoder {
         l.iDLayerQp = s.qp as c_int;
         l.sSliceArgument.uiSliceMode = sys::SM_SINGLE_SLICE;
         l.sSliceArgument.uiSliceNum = 1;
-        // BT.709, limited range, 4:2:0 (video_format 5 = unspecified).
+        // Limited range, the colour tags (video_format 5 = unspecified).
+        let (primaries, transfer, matrix) = s.matrix.code_points();
         l.bVideoSignalTypePresent = true;
         l.uiVideoFormat = 5;
         l.bFullRange = false;
         l.bColorDescriptionPresent = true;
-        l.uiColorPrimaries = 1;
-        l.uiTransferCharacteristics = 1;
-        l.uiColorMatrix = 1;
+        l.uiColorPrimaries = primaries;
+        l.uiTransferCharacteristics = transfer;
+        l.uiColorMatrix = matrix;
         // SAFETY: p is fully initialised from GetDefaultParams and edited above.
         check(
             unsafe { (enc.vtbl().InitializeExt.unwrap())(enc.raw, &p) },

@@ -76,6 +76,7 @@ pub fn factory(
         fps: config.fps.as_f64() as f32,
         qp: config.qp(),
         bitrate_bps: config.bitrate_kbps.map(|k| k.saturating_mul(1000)),
+        matrix: config.matrix,
     };
     #[cfg(not(feature = "h264"))]
     let _ = coded;

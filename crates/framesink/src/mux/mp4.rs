@@ -27,6 +27,8 @@ pub struct TrackInfo {
     pub timescale: u32,
     /// Duration of the last frame, in ticks (one frame period).
     pub default_duration: u32,
+    /// Colour tags for the `colr` box.
+    pub matrix: crate::config::ColorMatrix,
 }
 
 const SYNC_FLAGS: u32 = 0x0200_0000; // depends on nothing
@@ -160,6 +162,13 @@ impl Mp4Muxer {
         self.flush_sink()
     }
 
+    /// Ends the current fragment: the next sample (or the end of the movie)
+    /// is at `next_pts`. A fragment is also ended at every keyframe and after
+    /// about a second.
+    pub fn end_fragment(&mut self, next_pts: u64) -> Result<()> {
+        self.write_fragment(next_pts)
+    }
+
     /// Writes the pending samples as one moof+mdat; `next_pts` ends the last one.
     fn write_fragment(&mut self, next_pts: u64) -> Result<()> {
         if self.pending.is_empty() {
@@ -241,6 +250,8 @@ impl Mp4Muxer {
             return Err(Error::Mux("no codec parameters".into()));
         };
         let t = &self.track;
+        let (colour_primaries, transfer_characteristics, matrix_coefficients) =
+            t.matrix.code_points();
         let duration: u64 = if chunk_offsets.is_some() {
             self.durations.iter().map(|&d| d as u64).sum()
         } else {
@@ -274,9 +285,9 @@ impl Mp4Muxer {
             },
             btrt: None,
             colr: Some(Colr::Nclx {
-                colour_primaries: 1,
-                transfer_characteristics: 1,
-                matrix_coefficients: 1,
+                colour_primaries: colour_primaries as u16,
+                transfer_characteristics: transfer_characteristics as u16,
+                matrix_coefficients: matrix_coefficients as u16,
                 full_range_flag: false,
             }),
             pasp: Some(Pasp {
@@ -579,6 +590,7 @@ mod tests {
             height: 48,
             timescale: 30000,
             default_duration: 1001,
+            matrix: Default::default(),
         }
     }
 

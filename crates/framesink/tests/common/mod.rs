@@ -215,12 +215,15 @@ pub fn mean_psnr(a: &[u8], b: &[u8], frame_len: usize) -> f64 {
 // ------------------------------------------------------------ test pattern
 
 /// Frame `t` of a smooth, deterministic test pattern: moving colour
-/// gradients plus a moving anti-aliased disc, packed RGB (w * h * 3 bytes).
+/// gradients plus a moving soft-edged disc, packed RGB (w * h * 3 bytes).
 pub fn pattern(width: u32, height: u32, t: u32) -> Vec<u8> {
-    let (w, h) = (width as f64, height as f64);
+    // The geometry is that of a canvas at least 64 px each way, so that a
+    // tiny frame shows a smooth piece of the pattern rather than all of it.
+    let (w, h) = (width.max(64) as f64, height.max(64) as f64);
     let t = t as f64;
     let tau = std::f64::consts::TAU;
     let radius = 0.15 * w.min(h);
+    let soft = (0.4 * radius).max(6.0);
     let cx = w * (0.5 + 0.3 * (tau * t / 60.0).sin());
     let cy = h * (0.5 + 0.25 * (tau * t / 45.0 + 0.4).cos());
     let mut out = Vec::with_capacity(width as usize * height as usize * 3);
@@ -232,7 +235,8 @@ pub fn pattern(width: u32, height: u32, t: u32) -> Vec<u8> {
             let mut g = 0.5 + 0.35 * (tau * (0.7 * fy - 0.013 * t + 0.2)).sin();
             let mut b = 0.5 + 0.4 * (tau * (0.5 * fx + 0.4 * fy + 0.008 * t)).cos();
             let d = ((x as f64 + 0.5 - cx).powi(2) + (y as f64 + 0.5 - cy).powi(2)).sqrt();
-            let a = (radius - d + 0.5).clamp(0.0, 1.0);
+            // A soft edge (at least 6 px), so 4:2:0 chroma loses little.
+            let a = ((radius - d) / soft + 0.5).clamp(0.0, 1.0);
             r = r * (1.0 - a) + a * 0.95;
             g = g * (1.0 - a) + a * 0.80;
             b = b * (1.0 - a) + a * 0.15;
