@@ -134,14 +134,16 @@ def frame_times(media: Media) -> list[float]:
     return [float(f["best_effort_timestamp_time"]) for f in frames]
 
 
-def decode_rgb(media: Media) -> np.ndarray:
-    """Every frame decoded by ffmpeg to rgb24: an (N, H, W, 3) uint8 array.
+def decode_rgb(media: Media, limit: int | None = None) -> np.ndarray:
+    """Every frame (or the first `limit`) decoded by ffmpeg to rgb24: (N, H, W, 3) uint8.
 
     ffmpeg converts with the stream's own tags (BT.709, limited range), so a
-    correctly tagged movie decodes to the colours that were written.
+    correctly tagged movie decodes to the colours that were written; chroma is
+    interpolated (bicubic, accurate rounding) rather than ffmpeg's fast default,
+    so the measurement reflects the movie rather than the converter.
     """
-    info = probe(media)
     with _as_path(media) as path:
+        width, height = _size(path)
         raw = _run(
             [
                 FFMPEG,
@@ -149,18 +151,41 @@ def decode_rgb(media: Media) -> np.ndarray:
                 "error",
                 "-i",
                 path,
+                "-vf",
+                "scale=flags=bicubic+accurate_rnd+full_chroma_int",
                 "-f",
                 "rawvideo",
                 "-pix_fmt",
                 "rgb24",
-                "-vsync",
+                "-fps_mode",
                 "passthrough",
+                *([] if limit is None else ["-frames:v", str(limit)]),
                 "-",
             ]
         )
-    frame_bytes = info.width * info.height * 3
+    frame_bytes = width * height * 3
     assert len(raw) % frame_bytes == 0, f"{len(raw)} bytes is not a whole number of frames"
-    return np.frombuffer(raw, np.uint8).reshape(-1, info.height, info.width, 3)
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+
+
+def _size(path: str) -> tuple[int, int]:
+    """(width, height) of the first video stream, without decoding it."""
+    out = _run(
+        [
+            FFPROBE,
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "json",
+            path,
+        ]
+    )
+    stream = json.loads(out)["streams"][0]
+    return int(stream["width"]), int(stream["height"])
 
 
 def psnr(decoded: np.ndarray, source: np.ndarray) -> float:
@@ -177,7 +202,7 @@ def smooth_frames(n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
     """(n, height, width, 3) uint8 frames: moving colour gradients and a moving disc.
 
     Deterministic for a given seed; smooth enough that H.264 at default quality
-    reproduces it closely (the disc's edge is anti-aliased).
+    reproduces it closely (the disc's edge is soft, the chroma changes slowly).
     """
     rng = np.random.default_rng(seed)
     phase = rng.uniform(0.0, 2.0 * np.pi, size=3)
@@ -187,15 +212,15 @@ def smooth_frames(n: int, height: int, width: int, seed: int = 0) -> np.ndarray:
     radius = 0.2 * min(height, width)
     for t in range(n):
         s = t / max(n, 1)
-        r = 0.5 + 0.4 * np.sin(2.0 * np.pi * (x + s) + phase[0]) * np.ones_like(y)
-        g = 0.5 + 0.4 * np.cos(2.0 * np.pi * (y - s) + phase[1]) * np.ones_like(x)
-        b = 0.5 + 0.4 * np.sin(np.pi * (x + y + 2 * s) + phase[2])
+        r = 0.5 + 0.3 * np.sin(2.0 * np.pi * (x + s) + phase[0]) * np.ones_like(y)
+        g = 0.5 + 0.3 * np.cos(2.0 * np.pi * (y - s) + phase[1]) * np.ones_like(x)
+        b = 0.5 + 0.3 * np.sin(np.pi * (x + y + 2 * s) + phase[2])
         cy = height * (0.5 + 0.25 * np.sin(2 * np.pi * s))
         cx = width * (0.5 + 0.25 * np.cos(2 * np.pi * s))
         dist = np.hypot((y * (height - 1) - cy), (x * (width - 1) - cx))
-        disc = np.clip(radius - dist, 0.0, 1.0)  # 1 inside, 1-pixel soft edge
+        disc = np.clip((radius - dist) / 3.0, 0.0, 1.0)  # 1 inside, 3-pixel soft edge
         rgb = np.stack([r, g, b], axis=-1)
-        rgb = rgb * (1 - disc[..., None]) + np.array([0.95, 0.9, 0.2]) * disc[..., None]
+        rgb = rgb * (1 - disc[..., None]) + np.array([0.9, 0.85, 0.4]) * disc[..., None]
         out[t] = np.round(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
     return out
 
@@ -217,7 +242,7 @@ def top_level_boxes(data: bytes) -> list[str]:
     return boxes
 
 
-def dir_without(*programs: str) -> str:
+def path_without(*programs: str) -> str:
     """A PATH made of the current PATH's directories that hold none of `programs`."""
     keep = []
     for entry in os.environ.get("PATH", "").split(os.pathsep):
