@@ -213,14 +213,6 @@ def test_odd_pixel_size_is_padded_not_resized(
         plt.close(m.fig)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Animation.save always passes savefig_kwargs (facecolor=..., "
-    "transparent=False, because FramesinkWriter does not support transparency), so "
-    "FramesinkWriter._rgba never takes its canvas fast path and rasterises every frame "
-    "twice (FuncAnimation's draw, then savefig): 2 draws per frame, not 1 (3 when the "
-    "figure has a layout engine, e.g. after fig.tight_layout())",
-)
 def test_one_rasterisation_per_frame_at_the_figures_dpi(
     movie: Movie, tmp_path: Path, ffmpeg_hidden: Hide
 ) -> None:

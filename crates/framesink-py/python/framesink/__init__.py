@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -31,6 +30,7 @@ from ._errors import (
     InvalidConfigError,
     InvalidFrameError,
     UnsupportedError,
+    warn,
 )
 from ._frames import prepare, warn_clipped
 from ._progress import make_progress
@@ -192,7 +192,7 @@ class Writer:
             warn_clipped(index, clipped, arr.size)
         ts = None if timestamp is None else _timestamp(timestamp)
         for message in native.write(arr, layout, ts):
-            warnings.warn(message, FramesinkWarning, stacklevel=2)
+            warn(message)
         if self._progress is not None:
             self._progress.update(native.frames())
 
@@ -225,13 +225,20 @@ class Writer:
             if self._progress is not None:
                 self._progress.close()
 
+    def abandon(self) -> None:
+        """Finishes the file as well as it can, without reporting errors."""
+        native = self._native
+        if native is not None and native.is_open():
+            native.abandon()
+        if self._progress is not None:
+            self._progress.close()
+
     def __del__(self) -> None:
         native = getattr(self, "_native", None)
         if native is not None and native.is_open():
-            warnings.warn(
+            warn(
                 "framesink.Writer was not closed; finishing the file now. Use `with` or close().",
                 ResourceWarning,
-                stacklevel=2,
             )
             native.abandon()
 

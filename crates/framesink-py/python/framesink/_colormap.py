@@ -7,13 +7,12 @@ colormap, by name or object, when matplotlib is installed.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from . import _framesink
-from ._errors import FramesinkWarning, InvalidFrameError, UnsupportedError
+from ._errors import InvalidFrameError, UnsupportedError, warn
 
 BUILTIN = frozenset(_framesink.colormap_names())
 
@@ -68,11 +67,9 @@ class Colormap:
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             self.vmin = lo if self.vmin is None else self.vmin
             self.vmax = hi if self.vmax is None else self.vmax
-            warnings.warn(
+            warn(
                 f"cmap: vmin={self.vmin:g}, vmax={self.vmax:g} taken from frame {index} and kept "
-                "for the whole movie (pass vmin= and vmax= to choose)",
-                FramesinkWarning,
-                stacklevel=5,
+                "for the whole movie (pass vmin= and vmax= to choose)"
             )
         rgb, bad = _framesink.apply_colormap(data, self.table, self.vmin, self.vmax)
         if bad:

@@ -33,3 +33,21 @@ class FramesinkIOError(FramesinkError, OSError):
 
 class FramesinkWarning(UserWarning):
     """Something worth knowing that is not an error (odd size padded, values clipped)."""
+
+
+def warn(message: str, category: type[Warning] = FramesinkWarning) -> None:
+    """Warns at the first caller outside the framesink package (and matplotlib's
+    animation code, which calls our writer), so the warning names the user's line."""
+    import os
+    import sys
+    import warnings
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and (
+        os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here
+        or frame.f_globals.get("__name__", "").startswith("matplotlib.")
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level + 1)

@@ -7,12 +7,11 @@ round(255 * x) with values outside clipped (and counted).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from ._errors import FramesinkWarning, InvalidFrameError
+from ._errors import InvalidFrameError, warn
 
 _LAYOUTS = {
     ("rgb", 1): "gray",
@@ -38,6 +37,10 @@ def prepare(
                 f"frame {index}: cmap= needs 2-D frames (H, W); got shape {arr.shape}"
             )
         arr = colormap(arr, index)
+    if arr.ndim in (2, 3) and 0 in arr.shape[:2]:
+        raise InvalidFrameError(
+            f"frame {index}: shape {arr.shape} is empty; width and height must be at least 2"
+        )
     if arr.ndim == 2:
         channels = 1
     elif arr.ndim == 3 and arr.shape[2] in (1, 2, 3, 4):
@@ -100,10 +103,8 @@ def prepare(
 
 
 def warn_clipped(index: int, clipped: int, total: int) -> None:
-    warnings.warn(
+    warn(
         f"frame {index}: {clipped} of {total} float values were outside [0, 1] and were clipped "
         "(float frames map 0..1 to 0..255, never rescaled per frame); "
-        "further clipping is not reported",
-        FramesinkWarning,
-        stacklevel=4,
+        "further clipping is not reported"
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib import animation
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from . import Writer
@@ -54,11 +55,32 @@ class FramesinkWriter(animation.AbstractMovieWriter):
     def setup(self, fig: Figure, outfile: Any, dpi: float | None = None) -> None:
         super().setup(fig, outfile, dpi=dpi)
         self._size: tuple[int, int] | None = None
+        self._failed = False
         self._writer = Writer(outfile, fps=self.fps, **self._options)
+
+    def _as_drawn(self, savefig_kwargs: dict[str, Any]) -> bool:
+        """Whether savefig with these keywords would draw what the canvas shows.
+
+        Animation.save always passes facecolor (the figure's) and
+        transparent=False; those change nothing."""
+        fig = self.fig
+        if self.dpi != fig.dpi:
+            return False
+        for key, value in savefig_kwargs.items():
+            if key == "transparent" and not value:
+                continue
+            if key in ("facecolor", "edgecolor"):
+                current = fig.get_facecolor() if key == "facecolor" else fig.get_edgecolor()
+                if value is None or (isinstance(value, str) and value == "auto"):
+                    continue
+                if np.allclose(to_rgba(value), to_rgba(current)):
+                    continue
+            return False
+        return True
 
     def _rgba(self, savefig_kwargs: dict[str, Any]) -> np.ndarray:
         fig = self.fig
-        if not savefig_kwargs and self.dpi == fig.dpi:
+        if self._as_drawn(savefig_kwargs):
             # The animation has just drawn the canvas; draw again only if
             # something changed since (a manual grab_frame loop).
             if fig.stale:
@@ -79,6 +101,15 @@ class FramesinkWriter(animation.AbstractMovieWriter):
     def grab_frame(self, **savefig_kwargs: Any) -> None:
         if self._writer is None:
             raise RuntimeError("grab_frame() called before setup(); use writer.saving(...)")
+        try:
+            self._grab(savefig_kwargs)
+        except BaseException:
+            # saving() calls finish() on the way out: it must not hide this error.
+            self._failed = True
+            raise
+
+    def _grab(self, savefig_kwargs: dict[str, Any]) -> None:
+        assert self._writer is not None
         rgba = self._rgba(savefig_kwargs)
         size = (rgba.shape[1], rgba.shape[0])
         if self._size is None:
@@ -92,9 +123,13 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         self._writer.write(rgba)
 
     def finish(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        if self._failed:
+            writer.abandon()  # keep the frames written, report the first error only
+        else:
+            writer.close()
 
 
 def register() -> None:
