@@ -77,6 +77,12 @@ struct EncodeArgs {
     /// Encoder threads (0: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// GIF: Floyd-Steinberg dithering (no banding in gradients; about 3x the bytes).
+    #[arg(long)]
+    dither: bool,
+    /// GIF: play this many times (default: loop forever).
+    #[arg(long)]
+    loops: Option<u16>,
     /// YCbCr matrix, tagged in the movie: bt709 or bt601. Default: bt709 for
     /// RGB and gray input; bt601 for Y4M and yuv420p input, which is what
     /// ffmpeg assumes for untagged YUV (so colours look the same as there).
@@ -268,6 +274,12 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     }
     if let Some(t) = args.threads {
         config = config.with_threads(t);
+    }
+    if args.dither {
+        config = config.with_dither(true);
+    }
+    if let Some(n) = args.loops {
+        config = config.with_loops(n);
     }
     let fps: Option<Rational> = args.fps.as_deref().map(str::parse).transpose()?;
     let (width, height, layout, fps) = match &input {

@@ -129,7 +129,7 @@ fn layout_from(name: &str) -> PyResult<PixelLayout> {
 #[pymethods]
 impl NativeWriter {
     #[new]
-    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads))]
+    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -142,6 +142,8 @@ impl NativeWriter {
         bitrate: Option<u32>,
         keyframe_interval: Option<u32>,
         threads: Option<usize>,
+        dither: bool,
+        loops: Option<u16>,
     ) -> PyResult<Self> {
         let mut config = WriterConfig::default().with_fps(Rational {
             num: fps_num,
@@ -164,6 +166,10 @@ impl NativeWriter {
         }
         if let Some(t) = threads {
             config = config.with_threads(t);
+        }
+        config = config.with_dither(dither);
+        if let Some(n) = loops {
+            config = config.with_loops(n);
         }
         let writer = if let Ok(path) = target.extract::<PathBuf>() {
             py.detach(|| VideoWriter::create(path, config))
@@ -279,6 +285,7 @@ impl NativeWriter {
         d.set_item("height", s.height)?;
         d.set_item("coded_width", s.coded_width)?;
         d.set_item("coded_height", s.coded_height)?;
+        d.set_item("frames_dropped", s.frames_dropped)?;
         d.set_item(
             "warnings",
             s.warnings

@@ -1017,3 +1017,28 @@ def test_python_m_framesink_bad_arguments_fail_cleanly(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "size" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- GIF
+
+
+def test_gif_from_numpy_frames(tmp_path: Path) -> None:
+    frames = smooth_frames(12, 48, 64)
+    summary = framesink.write(tmp_path / "a.gif", frames, fps=30)
+    assert (summary.codec, summary.frames, summary.frames_dropped) == ("gif", 12, 0)
+    info = probe(tmp_path / "a.gif")
+    assert (info.codec_name, info.frames, info.width, info.height) == ("gif", 12, 64, 48)
+    assert psnr(decode_rgb(tmp_path / "a.gif"), frames) >= 28.0
+
+
+def test_gif_above_fifty_fps_drops_frames_with_a_warning(tmp_path: Path) -> None:
+    frames = smooth_frames(20, 16, 16)
+    with pytest.warns(framesink.FramesinkWarning, match="GIF"):
+        summary = framesink.write(tmp_path / "fast.gif", frames, fps=100)
+    assert (summary.frames, summary.frames_dropped) == (10, 10)
+    assert probe(tmp_path / "fast.gif").frames == 10
+
+
+def test_h264_in_a_gif_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(framesink.UnsupportedError, match="h264"):
+        framesink.write(tmp_path / "x.gif", np.zeros((1, 16, 16), np.uint8), codec="h264")

@@ -3,7 +3,7 @@
 //! `cargo bench -p framesink`; comparisons with other tools live in bench/.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use framesink::color::{Converter, YuvPicture};
+use framesink::color::{Converter, Picture, YuvPicture};
 use framesink::encode::h264::{H264Encoder, H264Settings};
 use framesink::encode::Encoder;
 use framesink::{Frame, PixelLayout};
@@ -68,13 +68,13 @@ fn encode(c: &mut Criterion) {
     };
     let mut enc = H264Encoder::new(&settings).unwrap();
     let mut conv = Converter::default();
-    let pictures: Vec<YuvPicture> = (0..8)
+    let pictures: Vec<Picture> = (0..8)
         .map(|t| {
             let mut p = YuvPicture::default();
             let rgb = smooth_rgb(t);
             conv.convert(&Frame::new(&rgb, W, H, PixelLayout::Rgb8), &mut p, (W, H))
                 .unwrap();
-            p
+            Picture::Yuv(p)
         })
         .collect();
     let mut group = c.benchmark_group("encode_720p");

@@ -120,6 +120,8 @@ pub enum Codec {
     /// H.264 (AVC) High profile with OpenH264: plays everywhere.
     #[default]
     H264,
+    /// GIF: 256 colours a frame (Wu's quantiser, per-frame palette).
+    Gif,
 }
 
 impl Codec {
@@ -127,6 +129,7 @@ impl Codec {
     pub fn name(self) -> &'static str {
         match self {
             Codec::H264 => "h264",
+            Codec::Gif => "gif",
         }
     }
 }
@@ -142,8 +145,9 @@ impl FromStr for Codec {
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "h264" | "avc" | "h.264" => Ok(Codec::H264),
+            "gif" => Ok(Codec::Gif),
             _ => Err(Error::Unsupported(format!(
-                "codec {s:?} is not available; built-in codecs: h264"
+                "codec {s:?} is not available; built-in codecs: h264 (.mp4/.m4v/.mov), gif (.gif)"
             ))),
         }
     }
@@ -199,6 +203,8 @@ impl FromStr for ColorMatrix {
 pub enum Container {
     /// ISO base media file format (`.mp4`, `.m4v`, `.mov`).
     Mp4,
+    /// GIF (`.gif`).
+    Gif,
 }
 
 impl Container {
@@ -210,12 +216,13 @@ impl Container {
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("mp4" | "m4v" | "mov") => Ok(Container::Mp4),
+            Some("gif") => Ok(Container::Gif),
             Some(e) => Err(Error::Unsupported(format!(
-                "cannot tell the format of {:?} from its extension {e:?}; supported: .mp4, .m4v, .mov (or set the container explicitly)",
+                "cannot tell the format of {:?} from its extension {e:?}; supported: .mp4, .m4v, .mov, .gif (or set the container explicitly)",
                 path.display()
             ))),
             None => Err(Error::Unsupported(format!(
-                "{:?} has no extension to tell the format by; use .mp4, .m4v or .mov (or set the container explicitly)",
+                "{:?} has no extension to tell the format by; use .mp4, .m4v, .mov or .gif (or set the container explicitly)",
                 path.display()
             ))),
         }
@@ -225,6 +232,22 @@ impl Container {
     pub fn name(self) -> &'static str {
         match self {
             Container::Mp4 => "mp4",
+            Container::Gif => "gif",
+        }
+    }
+
+    /// The codec this container holds when none is asked for, or whether
+    /// the asked one fits.
+    pub fn codec(self, asked: Option<Codec>) -> Result<Codec> {
+        match (self, asked) {
+            (Container::Mp4, None | Some(Codec::H264)) => Ok(Codec::H264),
+            (Container::Gif, None | Some(Codec::Gif)) => Ok(Codec::Gif),
+            (c, Some(codec)) => Err(Error::Unsupported(format!(
+                "codec {codec} cannot be stored in {}; {} holds {}",
+                c.name(),
+                c.name(),
+                c.codec(None).map_or("nothing", |d| d.name())
+            ))),
         }
     }
 }
@@ -234,8 +257,9 @@ impl FromStr for Container {
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "mp4" | "m4v" | "mov" => Ok(Container::Mp4),
+            "gif" => Ok(Container::Gif),
             _ => Err(Error::Unsupported(format!(
-                "format {s:?} is not available; supported: mp4"
+                "format {s:?} is not available; supported: mp4, gif"
             ))),
         }
     }
@@ -256,8 +280,9 @@ pub struct WriterConfig {
     /// Container; `None` means from the file extension (required for sinks
     /// without a path, where it defaults to MP4). Default: `None`.
     pub container: Option<Container>,
-    /// Codec. Default: H.264.
-    pub codec: Codec,
+    /// Codec; `None` means the container's (H.264 for MP4, GIF for GIF).
+    /// Default: `None`.
+    pub codec: Option<Codec>,
     /// Frames per second, exact. Frames without their own timestamp are shown
     /// at `i / fps`. Between 1/100 and 1000. Default: 30.
     pub fps: Rational,
@@ -276,19 +301,28 @@ pub struct WriterConfig {
     pub threads: usize,
     /// YCbCr matrix of the movie (tagged in it). Default: BT.709.
     pub matrix: ColorMatrix,
+    /// GIF: Floyd-Steinberg dithering: no banding in gradients, but about 3x
+    /// the bytes and a lower PSNR (measured on smooth 500x500 content:
+    /// 29.5 MB / 28.4 dB dithered vs 10.4 MB / 31.3 dB). Default: false.
+    pub dither: bool,
+    /// GIF: how many times the animation plays; `None` loops forever.
+    /// Default: `None`.
+    pub loops: Option<u16>,
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
         WriterConfig {
             container: None,
-            codec: Codec::H264,
+            codec: None,
             fps: Rational::integer(30),
             quality: DEFAULT_QUALITY,
             bitrate_kbps: None,
             keyframe_interval: None,
             threads: 0,
             matrix: ColorMatrix::Bt709,
+            dither: false,
+            loops: None,
         }
     }
 }
@@ -301,7 +335,7 @@ impl WriterConfig {
     }
     /// Sets [`codec`](Self::codec).
     pub fn with_codec(mut self, codec: Codec) -> Self {
-        self.codec = codec;
+        self.codec = Some(codec);
         self
     }
     /// Sets [`fps`](Self::fps).
@@ -327,6 +361,16 @@ impl WriterConfig {
     /// Sets [`matrix`](Self::matrix).
     pub fn with_matrix(mut self, matrix: ColorMatrix) -> Self {
         self.matrix = matrix;
+        self
+    }
+    /// Sets [`dither`](Self::dither).
+    pub fn with_dither(mut self, dither: bool) -> Self {
+        self.dither = dither;
+        self
+    }
+    /// Sets [`loops`](Self::loops).
+    pub fn with_loops(mut self, loops: u16) -> Self {
+        self.loops = Some(loops);
         self
     }
     /// Sets [`threads`](Self::threads).

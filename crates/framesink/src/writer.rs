@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::color::{Converter, YuvPicture};
+use crate::color::{Converter, Picture, RgbaPicture, YuvPicture};
 use crate::config::{Codec, Container, WriterConfig};
 use crate::encode::{self, CodecConfig, Encoder, Packet};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::mux::mp4::{Mp4Muxer, TrackInfo};
-use crate::mux::Output;
+use crate::mux::{Muxer, Output};
 
 /// Something the caller should know that is not an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +36,12 @@ pub enum Warning {
         /// Size in the movie.
         coded_height: u32,
     },
+    /// The frame rate is above what a GIF can show (50 fps); frames are
+    /// dropped evenly (counted in [`Summary::frames_dropped`]).
+    FramesDropped {
+        /// The rate asked for.
+        fps: crate::config::Rational,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -50,6 +56,10 @@ impl fmt::Display for Warning {
                 f,
                 "frame size {width}x{height} is {}; H.264 needs even sizes of at least 16, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)",
                 if width % 2 == 1 || height % 2 == 1 { "odd" } else { "too small" }
+            ),
+            Warning::FramesDropped { fps } => write!(
+                f,
+                "fps {fps} is more than a GIF can show (at most 50: browsers show delays under 2/100 s as 10/100 s); frames are dropped evenly so the timing stays right"
             ),
         }
     }
@@ -69,7 +79,7 @@ pub struct Summary {
     pub bytes: u64,
     /// Codec used.
     pub codec: Codec,
-    /// Codec profile (`"High"`).
+    /// Codec profile (`"High"`; `"GIF89a"`).
     pub profile: &'static str,
     /// Size of the frames given.
     pub width: u32,
@@ -81,6 +91,9 @@ pub struct Summary {
     pub coded_height: u32,
     /// Every warning given while writing.
     pub warnings: Vec<Warning>,
+    /// Frames given but not in the file: a GIF cannot show more than 50
+    /// frames a second (see [`Warning::FramesDropped`]).
+    pub frames_dropped: u64,
 }
 
 impl Summary {
@@ -92,7 +105,7 @@ impl Summary {
 
 enum Job {
     Frame {
-        picture: YuvPicture,
+        picture: Picture,
         index: u64,
         segment: u64,
         pts: u64,
@@ -120,12 +133,18 @@ enum MuxMsg {
 struct Pipeline {
     workers: Vec<(SyncSender<Job>, JoinHandle<Result<()>>)>,
     muxer: JoinHandle<Result<u64>>,
-    recycled: Receiver<YuvPicture>,
+    recycled: Receiver<Picture>,
 }
 
 /// Writes frames to a movie as they come. See the crate docs for an example.
 pub struct VideoWriter {
     config: WriterConfig,
+    container: Container,
+    codec: Codec,
+    /// Frames not written because a GIF cannot show them (above 50 fps).
+    dropped: u64,
+    /// Centiseconds of the last frame kept (GIF).
+    last_kept_cs: Option<u64>,
     output: Option<Output>,
     pipeline: Option<Pipeline>,
     failed: Option<Error>,
@@ -151,9 +170,11 @@ impl VideoWriter {
     pub fn create(path: impl AsRef<Path>, config: WriterConfig) -> Result<Self> {
         let path = path.as_ref();
         config.validate()?;
-        if config.container.is_none() {
-            Container::from_path(path)?;
-        }
+        let container = match config.container {
+            Some(c) => c,
+            None => Container::from_path(path)?,
+        };
+        container.codec(config.codec)?;
         let file = File::options()
             .read(true)
             .write(true)
@@ -166,29 +187,33 @@ impl VideoWriter {
                     format!("cannot create {}: {e}", path.display()),
                 ))
             })?;
-        let mut writer = Self::with_output(Output::Seekable(Box::new(file)), config)?;
+        let mut writer = Self::with_output(Output::Seekable(Box::new(file)), config, container)?;
         writer.created = Some(path.to_path_buf());
         Ok(writer)
     }
 
     /// Writes a movie to a seekable sink that can be read back (a `File`, a
-    /// `Cursor<Vec<u8>>`): a plain MP4 with its index first.
+    /// `Cursor<Vec<u8>>`): for MP4, a plain MP4 with its index first. The
+    /// container is the config's, MP4 when it names none.
     pub fn new<S: Read + Write + Seek + Send + 'static>(
         sink: S,
         config: WriterConfig,
     ) -> Result<Self> {
         config.validate()?;
-        Self::with_output(Output::Seekable(Box::new(sink)), config)
+        let container = config.container.unwrap_or(Container::Mp4);
+        Self::with_output(Output::Seekable(Box::new(sink)), config, container)
     }
 
     /// Writes a fragmented MP4 (moov first, then a fragment per GOP or second)
     /// to a write-only sink: stdout, a pipe, a socket.
     pub fn new_stream<S: Write + Send + 'static>(sink: S, config: WriterConfig) -> Result<Self> {
         config.validate()?;
-        Self::with_output(Output::Stream(Box::new(sink)), config)
+        let container = config.container.unwrap_or(Container::Mp4);
+        Self::with_output(Output::Stream(Box::new(sink)), config, container)
     }
 
-    fn with_output(output: Output, config: WriterConfig) -> Result<Self> {
+    fn with_output(output: Output, config: WriterConfig, container: Container) -> Result<Self> {
+        let codec = container.codec(config.codec)?;
         let fps = config.fps;
         // Ticks per second: a multiple of the rate's numerator near 90 kHz,
         // so that one frame is a whole number of ticks (30000/1001 -> 3003
@@ -200,8 +225,17 @@ impl VideoWriter {
         let frame_ticks = u32::try_from(fps.den * k)
             .map_err(|_| Error::config(format!("fps {fps} has too long a frame period")))?;
         Ok(VideoWriter {
-            keyint: config.effective_keyframe_interval() as u64,
+            // GIF frames stand alone: each is its own segment, so frames
+            // are quantised in parallel.
+            keyint: match codec {
+                Codec::Gif => 1,
+                _ => config.effective_keyframe_interval() as u64,
+            },
             config,
+            container,
+            codec,
+            dropped: 0,
+            last_kept_cs: None,
             output: Some(output),
             pipeline: None,
             failed: None,
@@ -245,12 +279,14 @@ impl VideoWriter {
         if let Some(e) = &self.failed {
             return Err(e.replay());
         }
+        // Pipeline index; errors name the frame as the caller counts.
         let index = self.frames;
-        frame.check(index)?;
+        let shown = self.frames + self.dropped;
+        frame.check(shown)?;
         if let Some((w, h)) = self.size {
             if (frame.width, frame.height) != (w, h) {
                 return Err(Error::frame(
-                    index,
+                    shown,
                     format!(
                         "size {}x{} differs from the first frame's {w}x{h}; every frame of a movie has one size",
                         frame.width, frame.height
@@ -260,7 +296,7 @@ impl VideoWriter {
         } else {
             if frame.width < 2 || frame.height < 2 {
                 return Err(Error::frame(
-                    index,
+                    shown,
                     format!(
                         "size {}x{} is too small; width and height must be at least 2",
                         frame.width, frame.height
@@ -268,19 +304,48 @@ impl VideoWriter {
                 ));
             }
             self.coded =
-                encode::coded_size(self.config.codec, frame.width, frame.height).map_err(|e| {
-                    Error::frame(index, e.to_string().trim_start_matches("unsupported: "))
+                encode::coded_size(self.codec, frame.width, frame.height).map_err(|e| {
+                    Error::frame(shown, e.to_string().trim_start_matches("unsupported: "))
                 })?;
         }
-        let pts = self.next_pts(&frame, index)?;
+        let pts = self.next_pts(&frame, shown)?;
+        if self.origin.is_none() {
+            self.origin = Some(
+                frame
+                    .timestamp
+                    .map_or(0, |t| t.to_ticks(self.timescale).unwrap_or(0)),
+            );
+        }
+        // A GIF shows each frame for whole centiseconds, at least 2 (browsers
+        // show less as 10): frames closer than that are dropped, evenly.
+        let cs = crate::mux::gif_centiseconds(pts, self.timescale);
+        if self.codec == Codec::Gif && self.last_kept_cs.is_some_and(|last| cs < last + 2) {
+            if self.dropped == 0 {
+                self.warn(Warning::FramesDropped {
+                    fps: self.config.fps,
+                });
+            }
+            self.dropped += 1;
+            self.last_pts = Some(pts);
+            return Ok(());
+        }
 
         // Accepted from here on.
         if self.pipeline.is_none() {
             self.start(frame.width, frame.height)?;
         }
         let pipeline = self.pipeline.as_mut().expect("started above");
-        let mut picture = pipeline.recycled.try_recv().unwrap_or_default();
-        self.converter.convert(&frame, &mut picture, self.coded)?;
+        let mut picture = pipeline
+            .recycled
+            .try_recv()
+            .unwrap_or_else(|_| match self.codec {
+                Codec::Gif => Picture::Rgba(RgbaPicture::default()),
+                _ => Picture::Yuv(YuvPicture::default()),
+            });
+        match &mut picture {
+            Picture::Yuv(p) => self.converter.convert(&frame, p, self.coded)?,
+            Picture::Rgba(p) => self.converter.to_rgba(&frame, p)?,
+        }
         let segment = index / self.keyint;
         let keyframe = index % self.keyint == 0;
         let n = pipeline.workers.len() as u64;
@@ -308,13 +373,7 @@ impl VideoWriter {
         if !sent {
             return Err(self.fail());
         }
-        if self.origin.is_none() {
-            self.origin = Some(
-                frame
-                    .timestamp
-                    .map_or(0, |t| t.to_ticks(self.timescale).unwrap_or(0)),
-            );
-        }
+        self.last_kept_cs = Some(cs);
         self.last_pts = Some(pts);
         self.frames += 1;
         Ok(())
@@ -358,7 +417,7 @@ impl VideoWriter {
         let (cw, ch) = self.coded;
         // The first encoder is made here, so that a setting the encoder
         // refuses fails this call rather than a later one.
-        let make = encode::factory(&self.config, self.coded);
+        let make = encode::factory(self.codec, &self.config, self.coded);
         let first = make()?;
         self.size = Some((width, height));
         if (cw, ch) != (width, height) {
@@ -377,6 +436,24 @@ impl VideoWriter {
             default_duration: self.frame_ticks,
             matrix: self.config.matrix,
         };
+        let muxer: Box<dyn Muxer> = match self.container {
+            Container::Mp4 => Box::new(Mp4Muxer::new(output, track)),
+            #[cfg(feature = "gif")]
+            Container::Gif => Box::new(crate::mux::gif::GifMuxer::new(
+                output,
+                cw,
+                ch,
+                self.timescale,
+                self.config.loops,
+            )?),
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "{} is not in this build of framesink",
+                    other.name()
+                )))
+            }
+        };
         let threads = self.config.effective_threads();
         let frame_bytes = cw as usize * ch as usize * 3 / 2;
         // Enough queue for each worker to hold a GOP (so all are busy), within
@@ -386,12 +463,12 @@ impl VideoWriter {
         } else {
             (256usize << 20) / (threads * frame_bytes).max(1)
         }
-        .clamp(2, self.keyint as usize);
+        .clamp(2, self.keyint.max(2) as usize);
         let (seg_tx, seg_rx) = mpsc::channel::<MuxMsg>();
-        let (recycle_tx, recycled) = mpsc::channel::<YuvPicture>();
+        let (recycle_tx, recycled) = mpsc::channel::<Picture>();
         let muxer = std::thread::Builder::new()
             .name("framesink-mux".into())
-            .spawn(move || mux_loop(Mp4Muxer::new(output, track), seg_rx))?;
+            .spawn(move || mux_loop(muxer, seg_rx))?;
         let mut workers = Vec::with_capacity(threads);
         let mut first = Some(first);
         for i in 0..threads {
@@ -482,8 +559,12 @@ impl VideoWriter {
             duration_ticks: self.last_pts.map_or(0, |p| p + self.frame_ticks as u64),
             timescale: self.timescale,
             bytes,
-            codec: self.config.codec,
-            profile: "High",
+            codec: self.codec,
+            profile: match self.codec {
+                Codec::H264 => "High",
+                Codec::Gif => "GIF89a",
+            },
+            frames_dropped: self.dropped,
             width,
             height,
             coded_width: self.coded.0,
@@ -508,7 +589,7 @@ fn encode_loop(
     make: impl Fn() -> Result<Box<dyn Encoder>>,
     jobs: Receiver<Job>,
     mux: Sender<MuxMsg>,
-    recycle: Sender<YuvPicture>,
+    recycle: Sender<Picture>,
 ) -> Result<()> {
     let mut sent_config = false;
     let stopped = || Error::Failed("the MP4 writer stopped".into());
@@ -525,8 +606,8 @@ fn encode_loop(
                     encoder = Some(make()?);
                 }
                 let enc = encoder.as_mut().expect("made above");
-                let (data, is_key) = enc.encode(&picture, keyframe)?;
-                if keyframe && !is_key {
+                let encoded = enc.encode(&picture, keyframe)?;
+                if keyframe && !encoded.keyframe {
                     return Err(Error::Encoder(format!(
                         "frame {index} should be a keyframe but is not"
                     )));
@@ -542,10 +623,11 @@ fn encode_loop(
                 MuxMsg::Packet {
                     segment,
                     packet: Packet {
-                        data,
-                        keyframe: is_key,
+                        data: encoded.data,
+                        keyframe: encoded.keyframe,
                         index,
                         pts,
+                        image: encoded.image,
                     },
                     config,
                 }
@@ -562,7 +644,7 @@ fn encode_loop(
 
 /// Writes packets in movie order: those of the segment being written go
 /// straight to the muxer, those of later segments wait.
-fn mux_loop(mut muxer: Mp4Muxer, msgs: Receiver<MuxMsg>) -> Result<u64> {
+fn mux_loop(mut muxer: Box<dyn Muxer>, msgs: Receiver<MuxMsg>) -> Result<u64> {
     #[derive(Default)]
     struct Waiting {
         packets: Vec<Packet>,

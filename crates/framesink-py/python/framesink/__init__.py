@@ -70,6 +70,7 @@ class Summary:
     coded_width: int
     coded_height: int
     warnings: list[str] = field(default_factory=list)
+    frames_dropped: int = 0
 
 
 def _rate(fps: Rate) -> tuple[int, int]:
@@ -132,6 +133,8 @@ class Writer:
         bitrate: int | None = None,
         keyframe_interval: int | None = None,
         threads: int | None = None,
+        dither: bool = False,
+        loops: int | None = None,
         format: str | None = None,
         progress: Progress = False,
         total: int | None = None,
@@ -149,6 +152,7 @@ class Writer:
             ("bitrate", bitrate, 1, 2_000_000),
             ("keyframe_interval", keyframe_interval, 1, 2**32 - 1),
             ("threads", threads, 0, 256),
+            ("loops", loops, 1, 65535),
         ):
             if value is not None and (
                 not isinstance(value, (int, np.integer)) or not lo <= value <= hi
@@ -172,6 +176,8 @@ class Writer:
             bitrate=bitrate,
             keyframe_interval=keyframe_interval,
             threads=threads,
+            dither=dither,
+            loops=loops,
         )
         self._summary: Summary | None = None
 
@@ -260,6 +266,8 @@ def write(
     bitrate: int | None = None,
     keyframe_interval: int | None = None,
     threads: int | None = None,
+    dither: bool = False,
+    loops: int | None = None,
     format: str | None = None,
     progress: Progress = False,
     cmap: Any = None,
@@ -280,6 +288,8 @@ def write(
         bitrate=bitrate,
         keyframe_interval=keyframe_interval,
         threads=threads,
+        dither=dither,
+        loops=loops,
         format=format,
         progress=progress,
         total=_length(frames),

@@ -26,6 +26,8 @@ class NativeWriter:
         bitrate: int | None,
         keyframe_interval: int | None,
         threads: int | None,
+        dither: bool = False,
+        loops: int | None = None,
     ) -> NativeWriter: ...
     def write(
         self, array: Any, layout: str, timestamp: tuple[int, int] | None = None

@@ -14,6 +14,26 @@ use crate::config::ColorMatrix;
 use crate::error::{Error, Result};
 use crate::frame::{Frame, PixelLayout};
 
+/// A converted picture, as an encoder takes it.
+#[derive(Clone, Debug)]
+pub enum Picture {
+    /// For video codecs.
+    Yuv(YuvPicture),
+    /// For palette and lossless image codecs (GIF).
+    Rgba(RgbaPicture),
+}
+
+/// Packed 8-bit RGBA, `width * 4` bytes a row.
+#[derive(Clone, Debug, Default)]
+pub struct RgbaPicture {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The pixels.
+    pub data: Vec<u8>,
+}
+
 /// A picture in planar YUV 4:2:0 (I420) with even dimensions.
 #[derive(Clone, Debug, Default)]
 pub struct YuvPicture {
@@ -182,6 +202,51 @@ impl Converter {
             }
         }
         pad(out, w, h);
+        Ok(())
+    }
+}
+
+impl Converter {
+    /// Converts `frame` to packed 8-bit RGBA (alpha 255 where the layout
+    /// has none; 16-bit rounded exactly; BGR reordered).
+    pub fn to_rgba(&mut self, frame: &Frame<'_>, out: &mut RgbaPicture) -> Result<()> {
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        out.width = frame.width;
+        out.height = frame.height;
+        out.data.resize(w * h * 4, 0);
+        let layout = frame.layout;
+        if layout == PixelLayout::Yuv420p {
+            return Err(Error::Unsupported(
+                "planar YUV input cannot be written as GIF; give RGB or gray frames".into(),
+            ));
+        }
+        let (bps, ch) = (layout.bytes_per_sample(), layout.channels());
+        for (r, dst) in out.data.chunks_exact_mut(w * 4).enumerate() {
+            let src = &frame.data[r * frame.stride..r * frame.stride + w * ch * bps];
+            let sample = |px: &[u8], c: usize| -> u8 {
+                if bps == 1 {
+                    px[c]
+                } else {
+                    u16_to_u8(u16::from_ne_bytes([px[2 * c], px[2 * c + 1]]))
+                }
+            };
+            for (d, px) in dst.chunks_exact_mut(4).zip(src.chunks_exact(ch * bps)) {
+                let rgba = match layout {
+                    PixelLayout::Gray8 | PixelLayout::Gray16 => {
+                        let g = sample(px, 0);
+                        [g, g, g, 255]
+                    }
+                    PixelLayout::GrayAlpha8 => [px[0], px[0], px[0], px[1]],
+                    PixelLayout::Rgb8 | PixelLayout::Rgb16 => {
+                        [sample(px, 0), sample(px, 1), sample(px, 2), 255]
+                    }
+                    PixelLayout::Bgr8 => [px[2], px[1], px[0], 255],
+                    PixelLayout::Bgra8 => [px[2], px[1], px[0], px[3]],
+                    _ => [sample(px, 0), sample(px, 1), sample(px, 2), sample(px, 3)],
+                };
+                d.copy_from_slice(&rgba);
+            }
+        }
         Ok(())
     }
 }

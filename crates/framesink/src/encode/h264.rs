@@ -6,8 +6,8 @@ use std::ptr;
 
 use openh264_sys2 as sys;
 
-use super::{CodecConfig, Encoder};
-use crate::color::YuvPicture;
+use super::{CodecConfig, Encoded, Encoder};
+use crate::color::Picture;
 use crate::error::{Error, Result};
 
 /// Largest picture OpenH264 encodes: level 5.2's limit of 36864 macroblocks
@@ -187,7 +187,10 @@ impl H264Encoder {
 }
 
 impl Encoder for H264Encoder {
-    fn encode(&mut self, picture: &YuvPicture, keyframe: bool) -> Result<(Vec<u8>, bool)> {
+    fn encode(&mut self, picture: &Picture, keyframe: bool) -> Result<Encoded> {
+        let Picture::Yuv(picture) = picture else {
+            return Err(Error::Encoder("H.264 takes YUV pictures".into()));
+        };
         if picture.width != self.width || picture.height != self.height {
             return Err(Error::Encoder(format!(
                 "picture {}x{} does not match the encoder's {}x{}",
@@ -269,7 +272,11 @@ impl Encoder for H264Encoder {
                 _ => self.config = Some(new),
             }
         }
-        Ok((out, is_key))
+        Ok(Encoded {
+            data: out,
+            keyframe: is_key,
+            image: None,
+        })
     }
 
     fn codec_config(&self) -> Option<&CodecConfig> {

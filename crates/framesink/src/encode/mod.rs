@@ -1,10 +1,12 @@
-//! Encoders behind one small interface: a YUV picture in, one compressed
-//! packet out. Each codec sits in its own file behind its own cargo feature.
+//! Encoders behind one small interface: a picture in, one compressed packet
+//! out. Each codec sits in its own file behind its own cargo feature.
 
+#[cfg(feature = "gif")]
+pub mod gif;
 #[cfg(feature = "h264")]
 pub mod h264;
 
-use crate::color::YuvPicture;
+use crate::color::Picture;
 use crate::config::{Codec, WriterConfig};
 use crate::error::{Error, Result};
 
@@ -31,13 +33,35 @@ pub struct Packet {
     pub index: u64,
     /// Presentation time in track ticks.
     pub pts: u64,
+    /// For palette images (GIF): the frame's colours.
+    pub image: Option<ImageInfo>,
+}
+
+/// The colour table of a palette image (GIF).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// RGB triplets.
+    pub palette: Vec<u8>,
+    /// The index that stands for "transparent", if any.
+    pub transparent: Option<u8>,
+}
+
+/// One picture, compressed.
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    /// The compressed picture (see [`Packet::data`]).
+    pub data: Vec<u8>,
+    /// Whether it decodes on its own.
+    pub keyframe: bool,
+    /// Its colour table, for palette images.
+    pub image: Option<ImageInfo>,
 }
 
 /// What every encoder does.
 pub trait Encoder: Send {
     /// Encodes one picture; `keyframe` forces a frame that starts a GOP.
     /// Exactly one packet comes out per picture (no frame skipping, no delay).
-    fn encode(&mut self, picture: &YuvPicture, keyframe: bool) -> Result<(Vec<u8>, bool)>;
+    fn encode(&mut self, picture: &Picture, keyframe: bool) -> Result<Encoded>;
     /// The setup data, known after the first keyframe.
     fn codec_config(&self) -> Option<&CodecConfig>;
 }
@@ -52,6 +76,15 @@ pub fn coded_size(codec: Codec, width: u32, height: u32) -> Result<(u32, u32)> {
             h264::check_size(w, h)?;
             Ok((w, h))
         }
+        #[cfg(feature = "gif")]
+        Codec::Gif => {
+            if width > u16::MAX as u32 || height > u16::MAX as u32 {
+                return Err(Error::Unsupported(format!(
+                    "size {width}x{height} is larger than a GIF can hold (65535 pixels a side)"
+                )));
+            }
+            Ok((width, height))
+        }
         #[allow(unreachable_patterns)]
         other => Err(not_built(other)),
     }
@@ -63,12 +96,14 @@ fn not_built(codec: Codec) -> Error {
     ))
 }
 
-/// A function that makes an encoder for `config` at the coded size, on any thread.
+/// A function that makes a `codec` encoder for `config` at the coded size,
+/// on any thread.
 pub fn factory(
+    codec: Codec,
     config: &WriterConfig,
     coded: (u32, u32),
 ) -> impl Fn() -> Result<Box<dyn Encoder>> + Send + Sync + Clone + 'static {
-    let codec = config.codec;
+    let dither = config.dither;
     #[cfg(feature = "h264")]
     let settings = h264::H264Settings {
         width: coded.0,
@@ -84,6 +119,8 @@ pub fn factory(
         match codec {
             #[cfg(feature = "h264")]
             Codec::H264 => Ok(Box::new(h264::H264Encoder::new(&settings)?)),
+            #[cfg(feature = "gif")]
+            Codec::Gif => Ok(Box::new(gif::GifEncoder::new(dither))),
             #[allow(unreachable_patterns)]
             other => Err(not_built(other)),
         }

@@ -1,8 +1,30 @@
 //! Containers: packets in, a file out.
 
+#[cfg(feature = "gif")]
+pub mod gif;
 pub mod mp4;
 
-use std::io::{Read, Seek, Write};
+use std::io::{self, Read, Seek, Write};
+
+use crate::encode::{CodecConfig, Packet};
+use crate::error::Result;
+
+/// Rounded centiseconds of a time in ticks (GIF delays are differences of these).
+pub fn gif_centiseconds(pts: u64, timescale: u32) -> u64 {
+    (pts as u128 * 200 / timescale as u128).div_ceil(2) as u64
+}
+
+/// What every container writer does.
+pub trait Muxer: Send {
+    /// Adds the next packet, in presentation order; `config` is the codec's
+    /// setup data once known.
+    fn write_packet(&mut self, packet: Packet, config: Option<&CodecConfig>) -> Result<()>;
+    /// The next packet (or the end of the movie) is at `next_pts`: what is
+    /// pending can be written out.
+    fn end_fragment(&mut self, next_pts: u64) -> Result<()>;
+    /// Finishes the file; returns its size in bytes.
+    fn finish(self: Box<Self>) -> Result<u64>;
+}
 
 /// A sink that can be read back and rewritten: a file, a `Cursor<Vec<u8>>`.
 /// The MP4 writer needs this to move its index to the front at the end.
@@ -15,4 +37,19 @@ pub enum Output {
     Seekable(Box<dyn SeekableSink>),
     /// Write-only (stdout, a pipe, a socket): stays fragmented.
     Stream(Box<dyn Write + Send>),
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Seekable(s) => s.write(buf),
+            Output::Stream(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Seekable(s) => s.flush(),
+            Output::Stream(s) => s.flush(),
+        }
+    }
 }

@@ -12,7 +12,7 @@ use mp4_atom::{
     TrunSamples, Url, Visual, Vmhd,
 };
 
-use super::Output;
+use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, Result};
 
@@ -160,13 +160,6 @@ impl Mp4Muxer {
         self.write_all(&f)?;
         self.write_all(&moov)?;
         self.flush_sink()
-    }
-
-    /// Ends the current fragment: the next sample (or the end of the movie)
-    /// is at `next_pts`. A fragment is also ended at every keyframe and after
-    /// about a second.
-    pub fn end_fragment(&mut self, next_pts: u64) -> Result<()> {
-        self.write_fragment(next_pts)
     }
 
     /// Writes the pending samples as one moof+mdat; `next_pts` ends the last one.
@@ -482,6 +475,22 @@ impl Mp4Muxer {
     }
 }
 
+impl Muxer for Mp4Muxer {
+    fn write_packet(&mut self, packet: Packet, config: Option<&CodecConfig>) -> Result<()> {
+        Mp4Muxer::write_packet(self, packet, config)
+    }
+
+    /// Ends the current fragment (also ended at every keyframe and after
+    /// about a second).
+    fn end_fragment(&mut self, next_pts: u64) -> Result<()> {
+        self.write_fragment(next_pts)
+    }
+
+    fn finish(self: Box<Self>) -> Result<u64> {
+        Mp4Muxer::finish(*self)
+    }
+}
+
 /// Copies `len` bytes from `from` to `to` within the sink, block by block,
 /// from the end backwards when `backwards` (so an overlapping move right is safe).
 fn move_bytes(
@@ -573,6 +582,7 @@ mod tests {
                 keyframe: i % gop == 0,
                 index: i,
                 pts: i * 1001,
+                image: None,
             })
             .collect()
     }

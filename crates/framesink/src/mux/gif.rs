@@ -1,0 +1,143 @@
+//! The GIF writer: frames in order, each with its own palette, delays in
+//! centiseconds that add up to the exact times (30 fps: 3, 3, 4, ...).
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use super::{Muxer, Output};
+use crate::encode::{CodecConfig, Packet};
+use crate::error::{Error, Result};
+
+/// Counts what goes through to the sink.
+struct Counted {
+    out: Output,
+    bytes: u64,
+}
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes GIF frames.
+pub struct GifMuxer {
+    encoder: gif::Encoder<Counted>,
+    width: u16,
+    height: u16,
+    timescale: u32,
+    pending: Option<Packet>,
+}
+
+fn gif_err(e: gif::EncodingError) -> Error {
+    match e {
+        gif::EncodingError::Io(e) => Error::Io(e),
+        other => Error::Mux(format!("GIF writer: {other}")),
+    }
+}
+
+/// Delays are differences of rounded centiseconds, so rounding errors never add up.
+use super::gif_centiseconds as centiseconds;
+
+impl GifMuxer {
+    /// A GIF of `width` x `height` that plays `loops` times (`None`: forever).
+    pub fn new(
+        out: Output,
+        width: u32,
+        height: u32,
+        timescale: u32,
+        loops: Option<u16>,
+    ) -> Result<Self> {
+        let (width, height) = (width as u16, height as u16);
+        let mut encoder =
+            gif::Encoder::new(Counted { out, bytes: 0 }, width, height, &[]).map_err(gif_err)?;
+        let repeat = match loops {
+            None => gif::Repeat::Infinite,
+            Some(n) => gif::Repeat::Finite(n.saturating_sub(1)),
+        };
+        // Playing once needs no loop extension at all.
+        if loops != Some(1) {
+            encoder.set_repeat(repeat).map_err(gif_err)?;
+        }
+        Ok(GifMuxer {
+            encoder,
+            width,
+            height,
+            timescale,
+            pending: None,
+        })
+    }
+
+    fn write_pending(&mut self, next_pts: u64) -> Result<()> {
+        let Some(p) = self.pending.take() else {
+            return Ok(());
+        };
+        let image = p
+            .image
+            .ok_or_else(|| Error::Mux("a GIF frame came without its palette".into()))?;
+        let delay = centiseconds(next_pts, self.timescale) - centiseconds(p.pts, self.timescale);
+        let frame = gif::Frame {
+            width: self.width,
+            height: self.height,
+            delay: delay.min(u16::MAX as u64) as u16,
+            // Each frame is whole: clear to transparent before the next one.
+            dispose: if image.transparent.is_some() {
+                gif::DisposalMethod::Background
+            } else {
+                gif::DisposalMethod::Keep
+            },
+            transparent: image.transparent,
+            palette: Some(image.palette),
+            buffer: Cow::Owned(p.data),
+            ..gif::Frame::default()
+        };
+        self.encoder
+            .write_lzw_pre_encoded_frame(&frame)
+            .map_err(gif_err)?;
+        self.encoder.get_mut().flush()?;
+        Ok(())
+    }
+}
+
+impl Muxer for GifMuxer {
+    fn write_packet(&mut self, packet: Packet, _config: Option<&CodecConfig>) -> Result<()> {
+        if self.pending.is_some() {
+            let next = packet.pts;
+            self.write_pending(next)?;
+        }
+        self.pending = Some(packet);
+        Ok(())
+    }
+
+    fn end_fragment(&mut self, next_pts: u64) -> Result<()> {
+        self.write_pending(next_pts)
+    }
+
+    fn finish(self: Box<Self>) -> Result<u64> {
+        if self.pending.is_some() {
+            return Err(Error::Mux("the last GIF frame has no end time".into()));
+        }
+        let mut out = self.encoder.into_inner().map_err(gif_err)?;
+        out.flush()?;
+        Ok(out.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::centiseconds;
+
+    #[test]
+    fn thirty_fps_delays_carry_the_rounding() {
+        // 30 fps in ticks of 90 kHz: 3000 ticks a frame.
+        let cs: Vec<u64> = (0..=6).map(|i| centiseconds(i * 3000, 90_000)).collect();
+        let delays: Vec<u64> = cs.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(delays, [3, 4, 3, 3, 4, 3]);
+        assert_eq!(delays.iter().sum::<u64>(), 20); // 6 frames = exactly 0.2 s
+    }
+}
