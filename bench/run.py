@@ -7,6 +7,7 @@ collects timings, checks every movie (ffprobe, PSNR) and writes a Markdown repor
     python3 bench/run.py --quick                # tiny frame counts: a smoke test
     python3 bench/run.py --workloads smooth720 --tools framesink,imageio_v2 --reps 5
     python3 bench/run.py --child TOOL WORKLOAD OUT.mp4   # one timed run, JSON on stdout
+    python3 bench/run.py --workloads gif        # GIF: framesink against Pillow and imageio
 
 See bench/README.md for what each tool and column means.
 """
@@ -55,7 +56,9 @@ sys.path.insert(0, str(FRAMES_DIR))
 @dataclass(frozen=True)
 class Workload:
     name: str
-    kind: str  # "frames": an array in memory; "stream": a generator; "mpl": FuncAnimation
+    # "frames": an array in memory; "gif": the same, written as GIF; "stream": a generator;
+    # "mpl": FuncAnimation
+    kind: str
     n: int
     h: int
     w: int
@@ -63,6 +66,8 @@ class Workload:
     tools: tuple[str, ...]  # run by default
     about: str
     cycle: int = 0  # "stream": the generator repeats this many distinct frames
+    gen: str = ""  # frames.py generator (default: frames.WORKLOADS[name])
+    ext: str = "mp4"  # the movies' extension, unless the tool has its own
 
 
 FRAME_TOOLS = (
@@ -88,7 +93,7 @@ WORKLOADS = {
             500,
             500,
             10,
-            ("framesink", "mpl_ffmpeg", "limit_render"),
+            ("framesink", "mpl_ffmpeg", "framesink_gif", "mpl_pillow_gif", "limit_render"),
             "the original question's FuncAnimation: 5x5 in at dpi 100, imshow of 300x300 "
             "random gray (frames.noise), cmap gray, nearest, tight_layout, interval 30",
         ),
@@ -103,6 +108,18 @@ WORKLOADS = {
             "a generator cycling through 30 frames.smooth frames",
             cycle=30,
         ),
+        Workload(
+            "gif",
+            "gif",
+            300,
+            500,
+            500,
+            12,
+            ("framesink", "framesink_dither", "pillow", "imageio_v2"),
+            "frames.smooth, written as GIF (256 colours a frame)",
+            gen="smooth",
+            ext="gif",
+        ),
     )
 }
 
@@ -115,7 +132,7 @@ def source_frames(wl: Workload, n: int) -> np.ndarray:
         return frames.noise(n, 300, 300)[..., 0].copy()
     if wl.kind == "stream":
         return frames.smooth(min(wl.cycle, n), wl.h, wl.w)
-    gen = frames.WORKLOADS[wl.name][0]
+    gen = getattr(frames, wl.gen) if wl.gen else frames.WORKLOADS[wl.name][0]
     return gen(n, wl.h, wl.w)
 
 
@@ -197,11 +214,15 @@ def _time_framesink_writes(ctx: Ctx) -> None:
     ctx.stats["_report"] = report
 
 
-def setup_framesink(ctx: Ctx, threads: int | None = None) -> Callable[[], None]:
+def setup_framesink(
+    ctx: Ctx, threads: int | None = None, dither: bool = False
+) -> Callable[[], None]:
     import framesink
 
     _time_framesink_writes(ctx)
-    options = {} if threads is None else {"threads": threads}
+    options: dict[str, Any] = {} if threads is None else {"threads": threads}
+    if dither:
+        options["dither"] = True
 
     if ctx.wl.kind == "mpl":
         from framesink.matplotlib import FramesinkWriter
@@ -233,6 +254,30 @@ def setup_imageio_v2(ctx: Ctx) -> Callable[[], None]:
         for frame in ctx.frames():
             writer.append_data(frame)
         writer.close()
+
+    return run
+
+
+def setup_imageio_v2_gif(ctx: Ctx) -> Callable[[], None]:
+    """imageio.v2.mimsave to .gif: imageio's pillow plugin (duration in ms, imageio >= 2.28)."""
+    import imageio.v2 as iio
+
+    def run() -> None:
+        # loop=0 (forever), as PillowWriter and framesink write it; duration 1000/30 ms
+        iio.mimsave(ctx.out, ctx.frames(), duration=1000 / FPS, loop=0)
+
+    return run
+
+
+def setup_pillow(ctx: Ctx) -> Callable[[], None]:
+    """What matplotlib's PillowWriter.finish does, on frames already in memory."""
+    from PIL import Image
+
+    def run() -> None:
+        imgs = [Image.fromarray(frame) for frame in ctx.frames()]
+        imgs[0].save(
+            ctx.out, save_all=True, append_images=imgs[1:], duration=int(1000 / FPS), loop=0
+        )
 
     return run
 
@@ -448,26 +493,65 @@ def setup_mpl_ffmpeg(ctx: Ctx) -> Callable[[], None]:
     return run
 
 
+def setup_framesink_gif(ctx: Ctx) -> Callable[[], None]:
+    """anim.save to .gif with writer="framesink" (the extension picks GIF)."""
+    _time_framesink_writes(ctx)  # imports framesink, which registers writer="framesink"
+
+    def run() -> None:
+        anim = _mpl_animation(ctx)
+        anim.save(ctx.out, writer="framesink", fps=FPS, dpi=MPL_DPI)
+
+    return run
+
+
+def setup_mpl_pillow_gif(ctx: Ctx) -> Callable[[], None]:
+    def run() -> None:
+        anim = _mpl_animation(ctx)
+        anim.save(ctx.out, writer="pillow", fps=FPS, dpi=MPL_DPI)
+
+    return run
+
+
 @dataclass(frozen=True)
 class Tool:
     setups: dict[str, Callable[[Ctx], Callable[[], None]]]  # workload kind -> setup
     note: str
     writes_movie: bool = True
+    ext: str = ""  # the movie's extension, when not the workload's
+    kind_notes: dict[str, str] = field(default_factory=dict)  # workload kind -> note
+
+    def note_for(self, kind: str) -> str:
+        return self.kind_notes.get(kind, self.note)
 
 
 _STREAMS = ("frames", "stream")
 TOOLS: dict[str, Tool] = {
     "framesink": Tool(
-        {k: setup_framesink for k in (*_STREAMS, "mpl")},
+        {k: setup_framesink for k in (*_STREAMS, "mpl", "gif")},
         "Python API, default settings",
+        kind_notes={"gif": "framesink.write to .gif, defaults: per-frame Wu palette, no dithering"},
     ),
     "framesink_1thread": Tool(
         {k: (lambda c: setup_framesink(c, threads=1)) for k in (*_STREAMS, "mpl")},
         "threads=1",
     ),
+    "framesink_dither": Tool(
+        {"gif": lambda c: setup_framesink(c, dither=True)},
+        "framesink.write to .gif, dither=True",
+    ),
     "imageio_v2": Tool(
-        {k: setup_imageio_v2 for k in _STREAMS},
+        {**{k: setup_imageio_v2 for k in _STREAMS}, "gif": setup_imageio_v2_gif},
         "imageio.v2.get_writer, bundled ffmpeg, libx264 defaults",
+        kind_notes={
+            "gif": "imageio.v2.mimsave, pillow plugin (Image.fromarray per frame, Pillow's "
+            "GIF encoder), duration=1000/30 ms, loop=0"
+        },
+    ),
+    "pillow": Tool(
+        {"gif": setup_pillow},
+        "matplotlib PillowWriter's encoder: Image.fromarray per frame, then "
+        "save(save_all=True, append_images, duration=int(1000/fps), loop=0); Pillow "
+        "quantizes each frame (median cut, no dithering)",
     ),
     "pyav": Tool({k: setup_pyav for k in _STREAMS}, "libx264 defaults, yuv420p"),
     "opencv": Tool(
@@ -490,6 +574,16 @@ TOOLS: dict[str, Tool] = {
     "mpl_ffmpeg": Tool(
         {"mpl": setup_mpl_ffmpeg},
         "anim.save with FFMpegWriter (Debian ffmpeg): draws every frame twice",
+    ),
+    "framesink_gif": Tool(
+        {"mpl": setup_framesink_gif},
+        'anim.save to .gif, writer="framesink"',
+        ext="gif",
+    ),
+    "mpl_pillow_gif": Tool(
+        {"mpl": setup_mpl_pillow_gif},
+        'anim.save to .gif, writer="pillow" (PillowWriter: savefig per frame, Pillow at finish)',
+        ext="gif",
     ),
     "limit_render": Tool(
         {"mpl": setup_limit_render},
@@ -629,6 +723,11 @@ def versions_main() -> None:
             f"(ffmpeg {imageio_ffmpeg.get_ffmpeg_version()}, {Path(exe).name})"
         )
 
+    def pillow() -> str:
+        import PIL
+
+        return PIL.__version__
+
     def pyav() -> str:
         import av
 
@@ -662,6 +761,7 @@ def versions_main() -> None:
         ("framesink git", git),
         ("matplotlib", mpl),
         ("imageio", iio),
+        ("Pillow", pillow),
         ("PyAV", pyav),
         ("opencv-python-headless", cv),
         ("Debian ffmpeg", deb),
@@ -782,6 +882,8 @@ class Row:
     def browser_safe(self) -> str:
         if not self.probe:
             return "-"
+        if self.probe.get("codec_name") == "gif":
+            return "yes (img)"  # every browser shows a GIF, as an image, not a <video>
         good = self.probe.get("codec_name") in ("h264", "av1") and (
             self.probe.get("pix_fmt") == "yuv420p"
         )
@@ -823,7 +925,7 @@ def run_suite(args: argparse.Namespace) -> None:
         for rep in range(args.reps):
             for tool in tools:
                 row = rows[tool]
-                out = workdir / f"{wl_name}-{tool}-{rep}.mp4"
+                out = workdir / f"{wl_name}-{tool}-{rep}.{TOOLS[tool].ext or wl.ext}"
                 child_args = ["--child", tool, wl_name, str(out), "--frames", str(n)]
                 load1 = os.getloadavg()[0]
                 res, err = _child([*child_args, "--source", str(src)], args.timeout)
@@ -954,7 +1056,7 @@ def _f(x: float | None, fmt: str = ".1f", none: str = "-") -> str:
 
 
 def _note(row: Row, wl: Workload) -> str:
-    parts = [TOOLS[row.tool].note]
+    parts = [TOOLS[row.tool].note_for(wl.kind)]
     if wl.kind == "mpl" and row.tool in ("framesink", "framesink_1thread"):
         parts[0] = 'anim.save(writer="framesink")' + (
             ", threads=1" if "1thread" in row.tool else ""
@@ -1007,25 +1109,62 @@ def _table(wl: Workload, rows: dict[str, Row]) -> list[str]:
     return lines
 
 
+# (subject, peers) compared in the ratios under each table: like with like (MP4 with
+# MP4, GIF with GIF)
+COMPARISONS = (
+    (
+        "framesink",
+        ("imageio_v2", "pyav", "opencv", "pipe_raw", "framesink_1thread", "mpl_ffmpeg"),
+        ("frames", "stream", "mpl"),
+    ),
+    ("framesink", ("pillow", "imageio_v2", "framesink_dither"), ("gif",)),
+    ("framesink_dither", ("pillow",), ("gif",)),
+    ("framesink_gif", ("mpl_pillow_gif",), ("mpl",)),
+)
+
+
+def _compare(subject: str, peers: Iterable[str], rows: dict[str, Row]) -> list[str]:
+    """fps ratio, bytes ratio and PSNR delta of subject against each peer that ran."""
+    fs = rows.get(subject)
+    peers = [p for p in peers if p in rows and rows[p].ok()]
+    if fs is None or not fs.ok() or not peers:
+        return []
+    lines = [
+        f"| {subject} vs | fps ratio | bytes ratio | PSNR delta dB |",
+        "|---|---:|---:|---:|",
+    ]
+    for p in peers:
+        peer = rows[p]
+        fb, pb = fs.size(), peer.size()
+        br = f"{fb / pb:.2f}x" if fb and pb else "-"
+        dp = f"{fs.psnr - peer.psnr:+.2f}" if fs.psnr is not None and peer.psnr else "-"
+        lines.append(f"| {p} | {fs.fps() / peer.fps():.2f}x | {br} | {dp} |")
+    return [*lines, ""]
+
+
 def _ratios(wl: Workload, rows: dict[str, Row], ncpu: int) -> list[str]:
+    lines: list[str] = []
+    for subject, peers, kinds in COMPARISONS:
+        if wl.kind in kinds:
+            lines += _compare(subject, peers, rows)
+    floor = rows.get("limit_render")
+    if floor is not None and floor.ok():
+        for name, what in (
+            ("framesink", "framesink"),
+            ("mpl_ffmpeg", "FFMpegWriter"),
+            ("framesink_gif", "framesink_gif"),
+            ("mpl_pillow_gif", "PillowWriter (GIF)"),
+        ):
+            r = rows.get(name)
+            if r is not None and r.ok():
+                lines.append(
+                    f"- vs the render-only floor: {what} runs at {r.fps() / floor.fps():.2f} "
+                    f"of the floor's fps ({r.seconds() - floor.seconds():+.2f} s over drawing "
+                    "alone)."
+                )
     fs = rows.get("framesink")
     if fs is None or not fs.ok():
-        return []
-    lines: list[str] = []
-    peers = ["imageio_v2", "pyav", "opencv", "pipe_raw", "framesink_1thread", "mpl_ffmpeg"]
-    peers = [p for p in peers if p in rows and rows[p].ok()]
-    if peers:
-        lines += [
-            "| framesink vs | fps ratio | bytes ratio | PSNR delta dB |",
-            "|---|---:|---:|---:|",
-        ]
-        for p in peers:
-            peer = rows[p]
-            fb, pb = fs.size(), peer.size()
-            br = f"{fb / pb:.2f}x" if fb and pb else "-"
-            dp = f"{fs.psnr - peer.psnr:+.2f}" if fs.psnr is not None and peer.psnr else "-"
-            lines.append(f"| {p} | {fs.fps() / peer.fps():.2f}x | {br} | {dp} |")
-        lines.append("")
+        return _trim(lines)
     enc = rows.get("limit_encoder_1core")
     if enc is not None and enc.ok():
         ideal = ncpu * enc.fps()
@@ -1039,19 +1178,6 @@ def _ratios(wl: Workload, rows: dict[str, Row], ncpu: int) -> list[str]:
                 f"- framesink_1thread vs limit_encoder_1core: {one.fps() / enc.fps():.2f} "
                 "(the Python API, conversion and muxing on top of one encoder)."
             )
-    floor = rows.get("limit_render")
-    if floor is not None and floor.ok():
-        extra = fs.seconds() - floor.seconds()
-        lines.append(
-            f"- vs the render-only floor: framesink runs at {fs.fps() / floor.fps():.2f} of "
-            f"the floor's fps ({extra:+.2f} s over drawing alone)."
-        )
-        ff = rows.get("mpl_ffmpeg")
-        if ff is not None and ff.ok():
-            lines.append(
-                f"- FFMpegWriter runs at {ff.fps() / floor.fps():.2f} of the floor's fps "
-                f"({ff.seconds() - floor.seconds():+.2f} s over drawing alone)."
-            )
     if wl.kind == "stream":
         g = [r["rss_growth_mb"] for r in fs.runs]
         before = _median([r["rss_before_mb"] for r in fs.runs])
@@ -1060,6 +1186,12 @@ def _ratios(wl: Workload, rows: dict[str, Row], ncpu: int) -> list[str]:
             f"(median; [{min(g):.0f}-{max(g):.0f}]), from {before:.0f} MB before the first "
             "write to the peak at the end (VmHWM, reset before timing)."
         )
+    return _trim(lines)
+
+
+def _trim(lines: list[str]) -> list[str]:
+    while lines and not lines[-1]:
+        lines.pop()
     return lines
 
 
@@ -1102,7 +1234,7 @@ def render(
         if fs is None or not fs.ok():
             continue
         cells = [wl_name, f"{fs.fps():.1f}"]
-        for p in ("imageio_v2", "opencv", "mpl_ffmpeg", "limit_render"):
+        for p in ("imageio_v2", "opencv", "mpl_ffmpeg", "pillow", "limit_render"):
             r = rows.get(p)
             cells.append(f"{r.fps():.1f} ({fs.fps() / r.fps():.2f}x)" if r and r.ok() else "-")
         summary.append("| " + " | ".join(cells) + " |")
@@ -1111,8 +1243,8 @@ def render(
             "",
             "## Summary (framesink fps; peers' fps with framesink's ratio to them)",
             "",
-            "| workload | framesink | imageio_v2 | opencv | mpl_ffmpeg | limit_render |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| workload | framesink | imageio_v2 | opencv | mpl_ffmpeg | pillow | limit_render |",
+            "|---|---:|---:|---:|---:|---:|---:|",
             *summary,
         ]
     for wl_name, rows in results.items():

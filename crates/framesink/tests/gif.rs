@@ -161,3 +161,25 @@ fn gif_rejects_what_it_cannot_hold() {
         .to_string();
     assert!(e.contains("GIF"), "{e}");
 }
+
+#[test]
+fn frames_of_few_colours_are_lossless() {
+    let dir = TestDir::new("gif_exact");
+    let (w, h) = (64u32, 40u32);
+    // 200 distinct colours, as a plot or text frame might have
+    let frame: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let c = (i * 7 % 200) as u8;
+            [c, 255 - c, c / 2]
+        })
+        .collect();
+    let path = dir.join("exact.gif");
+    write_gif(
+        &path,
+        &[frame.clone(), frame.clone()],
+        w,
+        h,
+        WriterConfig::default(),
+    );
+    assert_eq!(decode_rgb(&path), [frame.clone(), frame].concat());
+}
