@@ -1,0 +1,129 @@
+"""framesink's movies play in a browser: Debian's Chromium, headless.
+
+Each movie is loaded in a <video>, seeked, drawn to a canvas and a pixel read
+back: the browser must find it ready and seekable, at its size and duration,
+with the colours that went in.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import framesink
+import numpy as np
+import pytest
+
+PAGE = """<!doctype html><html><body>
+<video id="v" muted preload="auto" src="{src}"></video><canvas id="c"></canvas>
+<pre id="out">pending</pre>
+<script>
+const v = document.getElementById('v'), out = document.getElementById('out');
+v.addEventListener('error', () => {{ out.textContent = 'error ' + (v.error && v.error.code); }});
+v.addEventListener('loadeddata', () => {{ v.currentTime = {seek}; }});
+v.addEventListener('seeked', () => {{
+  const c = document.getElementById('c');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const px = Array.from(g.getImageData({x}, {y}, 1, 1).data);
+  out.textContent = JSON.stringify({{w: v.videoWidth, h: v.videoHeight, duration: v.duration,
+    seekable: v.seekable.length ? v.seekable.end(0) : 0, ready: v.readyState, px: px}});
+}});
+</script></body></html>"""
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise AssertionError("no Chromium: scripts/setup.sh installs Debian's chromium")
+
+
+def play(tmp_path: Path, movie: Path, x: int, y: int, seek: float) -> dict[str, Any]:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE.format(src=movie.name, seek=seek, x=x, y=y))
+    # Headless Chromium may dump the page before the media pipeline has
+    # answered ("pending": it runs on real time, the page on virtual time);
+    # ask again then. An error or a wrong result is never retried.
+    for _ in range(8):
+        text = _dump(page)
+        if text != "pending":
+            break
+    assert text.startswith("{"), f"Chromium says: {text}"
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _dump(page: Path) -> str:
+    result = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = re.search(r'<pre id="out">(.*?)</pre>', result.stdout, re.S)
+    assert found, f"no result from Chromium: {result.stdout[-500:]} {result.stderr[-1500:]}"
+    return html.unescape(found.group(1))
+
+
+COLOUR = (200, 40, 90)
+
+
+def frames(n: int, h: int, w: int) -> np.ndarray:
+    f = np.zeros((n, h, w, 3), np.uint8)
+    f[..., 2] = np.linspace(0, 255, w, dtype=np.uint8)  # a gradient on the right
+    f[:, : h // 2, : w // 2] = COLOUR  # a flat patch top-left
+    return f
+
+
+@pytest.mark.parametrize("size", [(96, 128), (91, 125)])  # even, and odd (padded)
+def test_h264_mp4_plays_in_chromium(tmp_path: Path, size: tuple[int, int]) -> None:
+    h, w = size
+    movie = tmp_path / "movie.mp4"
+    framesink.write(movie, frames(45, h, w), fps=30)
+    got = play(tmp_path, movie, x=w // 4, y=h // 4, seek=1.0)
+    assert (got["w"], got["h"]) == (w + w % 2, h + h % 2)
+    assert got["ready"] >= 2
+    assert abs(got["duration"] - 1.5) < 1e-3
+    assert got["seekable"] >= 1.4
+    assert all(abs(a - b) <= 6 for a, b in zip(got["px"][:3], COLOUR)), got["px"]
+
+
+def test_fragmented_stream_plays_in_chromium(tmp_path: Path) -> None:
+    class Pipe:
+        def __init__(self, f: Any) -> None:
+            self.f = f
+
+        def write(self, b: bytes) -> int:
+            return int(self.f.write(b))
+
+        def flush(self) -> None:
+            self.f.flush()
+
+        def seekable(self) -> bool:
+            return False
+
+        def readable(self) -> bool:
+            return False
+
+    movie = tmp_path / "live.mp4"
+    with movie.open("wb") as f:
+        framesink.write(Pipe(f), frames(60, 64, 64), fps=30, format="mp4")
+    got = play(tmp_path, movie, x=8, y=8, seek=1.5)
+    assert (got["w"], got["h"]) == (64, 64)
+    assert all(abs(a - b) <= 6 for a, b in zip(got["px"][:3], COLOUR)), got["px"]
