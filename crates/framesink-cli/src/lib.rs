@@ -32,7 +32,7 @@ enum Command {
     /// Encode raw frames (or Y4M) from stdin or a file.
     ///
     /// Example: `sim | framesink encode out.mp4 --size 640x480 --pix-fmt rgb24 --fps 30`
-    Encode(EncodeArgs),
+    Encode(Box<EncodeArgs>),
     /// Write a 10 s 1280x720 animation, to try framesink with nothing else installed.
     Demo {
         /// The movie to write (.mp4, .m4v, .mov; `-` for fragmented MP4 on stdout).
@@ -68,9 +68,13 @@ struct EncodeArgs {
     /// Frames between keyframes (default: about 2 s).
     #[arg(long)]
     keyint: Option<u32>,
-    /// Codec: h264.
+    /// Codec: h264 (.mp4), gif (.gif), png (.png/.apng), or ffmpeg:ENCODER
+    /// (e.g. ffmpeg:libx265) through a system ffmpeg, container from the extension.
     #[arg(long)]
     codec: Option<String>,
+    /// More ffmpeg output options with --codec ffmpeg:ENCODER, e.g. "-crf 28".
+    #[arg(long = "ffmpeg-args", allow_hyphen_values = true)]
+    ffmpeg_args: Option<String>,
     /// Container when OUTPUT has no telling extension (e.g. `-`): mp4.
     #[arg(long)]
     format: Option<String>,
@@ -122,7 +126,7 @@ where
         }
     };
     let result = match cli.command {
-        Command::Encode(args) => encode(args),
+        Command::Encode(args) => encode(*args),
         Command::Demo { output, seconds } => demo::run(&output, seconds),
     };
     match result {
@@ -258,7 +262,18 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     let mut input = y4m::Input::sniff(input)?;
     let mut config = WriterConfig::default();
     if let Some(c) = &args.codec {
-        config = config.with_codec(c.parse::<Codec>()?);
+        config = match c.strip_prefix("ffmpeg:") {
+            Some(encoder) => {
+                let extra: Vec<&str> = args
+                    .ffmpeg_args
+                    .as_deref()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                config.with_ffmpeg(encoder, &extra)
+            }
+            None => config.with_codec(c.parse::<Codec>()?),
+        };
     }
     if let Some(f) = &args.format {
         config = config.with_container(f.parse::<Container>()?);

@@ -718,3 +718,40 @@ fn kill_9_leaves_a_playable_file_missing_at_most_one_gop() {
     assert!(p.frames <= sent as u64);
     assert_eq!((p.width, p.height), (w, h));
 }
+
+#[test]
+fn ffmpeg_codecs_say_how_to_get_ffmpeg_when_there_is_none() {
+    let dir = TestDir::new("cli_no_ffmpeg");
+    let out = dir.join("x.mkv");
+    let bin = env!("CARGO_BIN_EXE_framesink");
+    let run_with = |envs: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args([
+            "encode",
+            &s(&out),
+            "--size",
+            "16x16",
+            "--pix-fmt",
+            "gray",
+            "--fps",
+            "10",
+            "--codec",
+            "ffmpeg:libx265",
+        ])
+        .env_remove("FRAMESINK_FFMPEG")
+        .stdin(std::process::Stdio::null());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = run_with(&[("PATH", "/nonexistent")]);
+    assert!(
+        e.contains("apt-get install ffmpeg") && e.contains("h264"),
+        "{e}"
+    );
+    let e = run_with(&[("FRAMESINK_FFMPEG", "/no/such/ffmpeg")]);
+    assert!(e.contains("/no/such/ffmpeg"), "{e}");
+}

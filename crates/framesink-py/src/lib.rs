@@ -129,7 +129,7 @@ fn layout_from(name: &str) -> PyResult<PixelLayout> {
 #[pymethods]
 impl NativeWriter {
     #[new]
-    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None))]
+    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -144,13 +144,20 @@ impl NativeWriter {
         threads: Option<usize>,
         dither: bool,
         loops: Option<u16>,
+        ffmpeg_args: Vec<String>,
     ) -> PyResult<Self> {
         let mut config = WriterConfig::default().with_fps(Rational {
             num: fps_num,
             den: fps_den,
         });
         if let Some(c) = codec {
-            config = config.with_codec(c.parse::<Codec>().map_err(to_py)?);
+            config = match c.strip_prefix("ffmpeg:") {
+                Some(encoder) => {
+                    let args: Vec<&str> = ffmpeg_args.iter().map(String::as_str).collect();
+                    config.with_ffmpeg(encoder, &args)
+                }
+                None => config.with_codec(c.parse::<Codec>().map_err(to_py)?),
+            };
         }
         if let Some(c) = container {
             config = config.with_container(c.parse::<Container>().map_err(to_py)?);

@@ -1042,3 +1042,36 @@ def test_gif_above_fifty_fps_drops_frames_with_a_warning(tmp_path: Path) -> None
 def test_h264_in_a_gif_is_refused(tmp_path: Path) -> None:
     with pytest.raises(framesink.UnsupportedError, match="h264"):
         framesink.write(tmp_path / "x.gif", np.zeros((1, 16, 16), np.uint8), codec="h264")
+
+
+# ---------------------------------------------------------------- APNG, ffmpeg
+
+
+def test_apng_is_lossless(tmp_path: Path) -> None:
+    frames = smooth_frames(5, 24, 40)
+    summary = framesink.write(tmp_path / "a.apng", frames, fps=10)
+    assert (summary.codec, summary.frames) == ("png", 5)
+    info = probe(tmp_path / "a.apng")
+    assert (info.codec_name, info.frames) == ("apng", 5)
+    assert np.array_equal(decode_rgb(tmp_path / "a.apng"), frames)
+
+
+def test_any_codec_through_ffmpeg(tmp_path: Path) -> None:
+    frames = smooth_frames(10, 48, 64)
+    summary = framesink.write(
+        tmp_path / "x.mkv",
+        frames,
+        fps=25,
+        codec="ffmpeg:libx265",
+        ffmpeg_args=["-preset", "ultrafast"],
+    )
+    assert summary.frames == 10
+    info = probe(tmp_path / "x.mkv")
+    assert (info.codec_name, info.frames) == ("hevc", 10)
+
+
+def test_ffmpeg_failure_names_the_encoder_and_status(tmp_path: Path) -> None:
+    with pytest.raises(framesink.EncoderError, match=r"no_such_enc(.|\n)*exit status"):
+        framesink.write(
+            tmp_path / "x.mkv", np.zeros((3, 16, 16), np.uint8), codec="ffmpeg:no_such_enc"
+        )

@@ -122,6 +122,10 @@ pub enum Codec {
     H264,
     /// GIF: 256 colours a frame (Wu's quantiser, per-frame palette).
     Gif,
+    /// PNG frames (APNG): lossless.
+    Png,
+    /// Any encoder of a system ffmpeg ([`WriterConfig::with_ffmpeg`]).
+    Ffmpeg,
 }
 
 impl Codec {
@@ -130,6 +134,8 @@ impl Codec {
         match self {
             Codec::H264 => "h264",
             Codec::Gif => "gif",
+            Codec::Png => "png",
+            Codec::Ffmpeg => "ffmpeg",
         }
     }
 }
@@ -146,8 +152,12 @@ impl FromStr for Codec {
         match s.to_ascii_lowercase().as_str() {
             "h264" | "avc" | "h.264" => Ok(Codec::H264),
             "gif" => Ok(Codec::Gif),
+            "png" | "apng" => Ok(Codec::Png),
+            s if s.starts_with("ffmpeg") => Err(Error::Unsupported(format!(
+                "codec {s:?} names an ffmpeg encoder: use WriterConfig::with_ffmpeg(\"libx265\", args) (\"ffmpeg:libx265\" in the CLI and Python)"
+            ))),
             _ => Err(Error::Unsupported(format!(
-                "codec {s:?} is not available; built-in codecs: h264 (.mp4/.m4v/.mov), gif (.gif)"
+                "codec {s:?} is not available; built-in codecs: h264 (.mp4/.m4v/.mov), gif (.gif), png (.png/.apng)"
             ))),
         }
     }
@@ -205,6 +215,10 @@ pub enum Container {
     Mp4,
     /// GIF (`.gif`).
     Gif,
+    /// Animated PNG (`.png`, `.apng`).
+    Apng,
+    /// Whatever a system ffmpeg writes for the file's extension.
+    Ffmpeg,
 }
 
 impl Container {
@@ -217,12 +231,13 @@ impl Container {
         match ext.as_deref() {
             Some("mp4" | "m4v" | "mov") => Ok(Container::Mp4),
             Some("gif") => Ok(Container::Gif),
+            Some("png" | "apng") => Ok(Container::Apng),
             Some(e) => Err(Error::Unsupported(format!(
-                "cannot tell the format of {:?} from its extension {e:?}; supported: .mp4, .m4v, .mov, .gif (or set the container explicitly)",
+                "cannot tell the format of {:?} from its extension {e:?}; supported: .mp4, .m4v, .mov, .gif, .png, .apng (or set the container explicitly)",
                 path.display()
             ))),
             None => Err(Error::Unsupported(format!(
-                "{:?} has no extension to tell the format by; use .mp4, .m4v, .mov or .gif (or set the container explicitly)",
+                "{:?} has no extension to tell the format by; use .mp4, .m4v, .mov, .gif, .png or .apng (or set the container explicitly)",
                 path.display()
             ))),
         }
@@ -233,6 +248,8 @@ impl Container {
         match self {
             Container::Mp4 => "mp4",
             Container::Gif => "gif",
+            Container::Apng => "apng",
+            Container::Ffmpeg => "ffmpeg",
         }
     }
 
@@ -242,6 +259,8 @@ impl Container {
         match (self, asked) {
             (Container::Mp4, None | Some(Codec::H264)) => Ok(Codec::H264),
             (Container::Gif, None | Some(Codec::Gif)) => Ok(Codec::Gif),
+            (Container::Apng, None | Some(Codec::Png)) => Ok(Codec::Png),
+            (Container::Ffmpeg, None | Some(Codec::Ffmpeg)) => Ok(Codec::Ffmpeg),
             (c, Some(codec)) => Err(Error::Unsupported(format!(
                 "codec {codec} cannot be stored in {}; {} holds {}",
                 c.name(),
@@ -258,8 +277,9 @@ impl FromStr for Container {
         match s.to_ascii_lowercase().as_str() {
             "mp4" | "m4v" | "mov" => Ok(Container::Mp4),
             "gif" => Ok(Container::Gif),
+            "png" | "apng" => Ok(Container::Apng),
             _ => Err(Error::Unsupported(format!(
-                "format {s:?} is not available; supported: mp4, gif"
+                "format {s:?} is not available; supported: mp4, gif, apng"
             ))),
         }
     }
@@ -305,9 +325,15 @@ pub struct WriterConfig {
     /// the bytes and a lower PSNR (measured on smooth 500x500 content:
     /// 29.5 MB / 28.4 dB dithered vs 10.4 MB / 31.3 dB). Default: false.
     pub dither: bool,
-    /// GIF: how many times the animation plays; `None` loops forever.
+    /// GIF and APNG: how many times the animation plays; `None` loops forever.
     /// Default: `None`.
     pub loops: Option<u16>,
+    /// With [`Codec::Ffmpeg`]: the ffmpeg encoder (`"libx265"`, `"prores_ks"`).
+    /// Default: `None`.
+    pub ffmpeg_encoder: Option<String>,
+    /// With [`Codec::Ffmpeg`]: more ffmpeg output options (`["-crf", "28"]`).
+    /// Default: none.
+    pub ffmpeg_args: Vec<String>,
 }
 
 impl Default for WriterConfig {
@@ -323,6 +349,8 @@ impl Default for WriterConfig {
             matrix: ColorMatrix::Bt709,
             dither: false,
             loops: None,
+            ffmpeg_encoder: None,
+            ffmpeg_args: Vec::new(),
         }
     }
 }
@@ -371,6 +399,17 @@ impl WriterConfig {
     /// Sets [`loops`](Self::loops).
     pub fn with_loops(mut self, loops: u16) -> Self {
         self.loops = Some(loops);
+        self
+    }
+    /// Encodes with a system ffmpeg's `encoder` (any it has: `"libx265"`,
+    /// `"libvpx-vp9"`, `"prores_ks"`, ...) and output options `args`; the
+    /// container follows the file's extension. ffmpeg is found on `PATH`,
+    /// or named by the `FRAMESINK_FFMPEG` environment variable.
+    pub fn with_ffmpeg(mut self, encoder: &str, args: &[&str]) -> Self {
+        self.codec = Some(Codec::Ffmpeg);
+        self.container = Some(Container::Ffmpeg);
+        self.ffmpeg_encoder = Some(encoder.to_string());
+        self.ffmpeg_args = args.iter().map(|a| a.to_string()).collect();
         self
     }
     /// Sets [`threads`](Self::threads).
@@ -422,6 +461,16 @@ impl WriterConfig {
                 return Err(Error::config(
                     "keyframe interval 0 is not allowed; use 1 (every frame a keyframe) or more",
                 ));
+            }
+        }
+        if self.codec == Some(Codec::Ffmpeg) {
+            match self.ffmpeg_encoder.as_deref() {
+                Some(e) if !e.is_empty() && !e.contains(char::is_whitespace) && !e.starts_with('-') => {}
+                other => {
+                    return Err(Error::config(format!(
+                        "ffmpeg encoder {other:?} is not an encoder name; give one such as \"libx265\" (ffmpeg -encoders lists them)"
+                    )))
+                }
             }
         }
         if self.threads > 256 {

@@ -15,7 +15,7 @@ use crate::color::{Converter, Picture, RgbaPicture, YuvPicture};
 use crate::config::{Codec, Container, WriterConfig};
 use crate::encode::{self, CodecConfig, Encoder, Packet};
 use crate::error::{Error, Result};
-use crate::frame::Frame;
+use crate::frame::{Frame, PixelLayout};
 use crate::mux::mp4::{Mp4Muxer, TrackInfo};
 use crate::mux::{Muxer, Output};
 
@@ -162,6 +162,8 @@ pub struct VideoWriter {
     warnings: Vec<Warning>,
     /// The file `create` made: removed again if no frame ever comes.
     created: Option<PathBuf>,
+    /// With an ffmpeg codec: the program and the file it writes.
+    ffmpeg: Option<(PathBuf, PathBuf)>,
 }
 
 impl VideoWriter {
@@ -172,9 +174,19 @@ impl VideoWriter {
         config.validate()?;
         let container = match config.container {
             Some(c) => c,
+            None if config.codec == Some(Codec::Ffmpeg) => Container::Ffmpeg,
             None => Container::from_path(path)?,
         };
         container.codec(config.codec)?;
+        #[cfg(feature = "ffmpeg")]
+        if container == Container::Ffmpeg {
+            // ffmpeg makes the file itself, when the first frame comes.
+            let program = crate::mux::ffmpeg::find_ffmpeg()?;
+            let mut writer =
+                Self::with_output(Output::Stream(Box::new(std::io::sink())), config, container)?;
+            writer.ffmpeg = Some((program, path.to_path_buf()));
+            return Ok(writer);
+        }
         let file = File::options()
             .read(true)
             .write(true)
@@ -200,7 +212,7 @@ impl VideoWriter {
         config: WriterConfig,
     ) -> Result<Self> {
         config.validate()?;
-        let container = config.container.unwrap_or(Container::Mp4);
+        let container = sink_container(&config)?;
         Self::with_output(Output::Seekable(Box::new(sink)), config, container)
     }
 
@@ -208,7 +220,7 @@ impl VideoWriter {
     /// to a write-only sink: stdout, a pipe, a socket.
     pub fn new_stream<S: Write + Send + 'static>(sink: S, config: WriterConfig) -> Result<Self> {
         config.validate()?;
-        let container = config.container.unwrap_or(Container::Mp4);
+        let container = sink_container(&config)?;
         Self::with_output(Output::Stream(Box::new(sink)), config, container)
     }
 
@@ -228,7 +240,7 @@ impl VideoWriter {
             // GIF frames stand alone: each is its own segment, so frames
             // are quantised in parallel.
             keyint: match codec {
-                Codec::Gif => 1,
+                Codec::Gif | Codec::Png | Codec::Ffmpeg => 1,
                 _ => config.effective_keyframe_interval() as u64,
             },
             config,
@@ -250,6 +262,7 @@ impl VideoWriter {
             new_warnings: Vec::new(),
             warnings: Vec::new(),
             created: None,
+            ffmpeg: None,
         })
     }
 
@@ -308,6 +321,12 @@ impl VideoWriter {
                     Error::frame(shown, e.to_string().trim_start_matches("unsupported: "))
                 })?;
         }
+        if self.codec == Codec::Ffmpeg && frame.timestamp.is_some() {
+            return Err(Error::frame(
+                shown,
+                "per-frame timestamps are not available with ffmpeg codecs (frames go to ffmpeg at the constant fps); use a built-in codec for variable frame rate",
+            ));
+        }
         let pts = self.next_pts(&frame, shown)?;
         if self.origin.is_none() {
             self.origin = Some(
@@ -332,14 +351,14 @@ impl VideoWriter {
 
         // Accepted from here on.
         if self.pipeline.is_none() {
-            self.start(frame.width, frame.height)?;
+            self.start(frame.width, frame.height, frame.layout)?;
         }
         let pipeline = self.pipeline.as_mut().expect("started above");
         let mut picture = pipeline
             .recycled
             .try_recv()
             .unwrap_or_else(|_| match self.codec {
-                Codec::Gif => Picture::Rgba(RgbaPicture::default()),
+                Codec::Gif | Codec::Png => Picture::Rgba(RgbaPicture::default()),
                 _ => Picture::Yuv(YuvPicture::default()),
             });
         match &mut picture {
@@ -413,11 +432,11 @@ impl VideoWriter {
         Ok(pts)
     }
 
-    fn start(&mut self, width: u32, height: u32) -> Result<()> {
+    fn start(&mut self, width: u32, height: u32, layout: PixelLayout) -> Result<()> {
         let (cw, ch) = self.coded;
         // The first encoder is made here, so that a setting the encoder
         // refuses fails this call rather than a later one.
-        let make = encode::factory(self.codec, &self.config, self.coded);
+        let make = encode::factory(self.codec, layout, &self.config, self.coded);
         let first = make()?;
         self.size = Some((width, height));
         if (cw, ch) != (width, height) {
@@ -446,6 +465,35 @@ impl VideoWriter {
                 self.timescale,
                 self.config.loops,
             )?),
+            #[cfg(feature = "ffmpeg")]
+            Container::Ffmpeg => {
+                let (program, path) = self.ffmpeg.as_ref().ok_or_else(|| {
+                    Error::Unsupported(
+                        "ffmpeg codecs write to a file: use VideoWriter::create(path, config)"
+                            .into(),
+                    )
+                })?;
+                Box::new(crate::mux::ffmpeg::FfmpegMuxer::spawn(
+                    &crate::mux::ffmpeg::FfmpegJob {
+                        program,
+                        path,
+                        width: cw,
+                        height: ch,
+                        fps: self.config.fps,
+                        encoder: self.config.ffmpeg_encoder.as_deref().unwrap_or_default(),
+                        args: &self.config.ffmpeg_args,
+                        matrix: self.config.matrix,
+                    },
+                )?)
+            }
+            #[cfg(feature = "apng")]
+            Container::Apng => Box::new(crate::mux::apng::ApngMuxer::new(
+                output,
+                cw,
+                ch,
+                self.timescale,
+                self.config.loops,
+            )),
             #[allow(unreachable_patterns)]
             other => {
                 return Err(Error::Unsupported(format!(
@@ -456,12 +504,17 @@ impl VideoWriter {
         };
         let threads = self.config.effective_threads();
         let frame_bytes = cw as usize * ch as usize * 3 / 2;
-        // Enough queue for each worker to hold a GOP (so all are busy), within
-        // about 256 MB of pictures in flight.
+        // The caller moves on to the next worker once the current one holds
+        // the rest of its GOP, so worker starts are (GOP - depth) frames
+        // apart; all N stay busy when depth >= GOP * (N - 1) / N. Then about
+        // (N - 1) GOPs of pictures are in flight (720p, 2 s GOP, 2 workers:
+        // 85 MB), within 384 MB.
         let depth = if threads == 1 {
             3
         } else {
-            (256usize << 20) / (threads * frame_bytes).max(1)
+            let keyint = self.keyint as usize;
+            let enough = (keyint * (threads - 1)).div_ceil(threads) + 2;
+            enough.min((384usize << 20) / (threads * frame_bytes).max(1))
         }
         .clamp(2, self.keyint.max(2) as usize);
         let (seg_tx, seg_rx) = mpsc::channel::<MuxMsg>();
@@ -563,6 +616,8 @@ impl VideoWriter {
             profile: match self.codec {
                 Codec::H264 => "High",
                 Codec::Gif => "GIF89a",
+                Codec::Png => "APNG",
+                Codec::Ffmpeg => "external",
             },
             frames_dropped: self.dropped,
             width,
@@ -581,6 +636,17 @@ impl Drop for VideoWriter {
         if self.pipeline.is_some() || self.created.is_some() && self.frames == 0 {
             let _ = self.shutdown();
         }
+    }
+}
+
+/// The container for a sink without a path: the config's, else MP4.
+fn sink_container(config: &WriterConfig) -> Result<Container> {
+    match config.container {
+        Some(Container::Ffmpeg) => Err(Error::Unsupported(
+            "ffmpeg codecs write to a file: use VideoWriter::create(path, config)".into(),
+        )),
+        Some(c) => Ok(c),
+        None => Ok(Container::Mp4),
     }
 }
 

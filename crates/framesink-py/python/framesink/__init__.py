@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import IO, Any, Callable, Optional, Union
@@ -135,6 +135,7 @@ class Writer:
         threads: int | None = None,
         dither: bool = False,
         loops: int | None = None,
+        ffmpeg_args: Sequence[str] = (),
         format: str | None = None,
         progress: Progress = False,
         total: int | None = None,
@@ -178,6 +179,7 @@ class Writer:
             threads=threads,
             dither=dither,
             loops=loops,
+            ffmpeg_args=list(ffmpeg_args),
         )
         self._summary: Summary | None = None
 
@@ -268,6 +270,7 @@ def write(
     threads: int | None = None,
     dither: bool = False,
     loops: int | None = None,
+    ffmpeg_args: Sequence[str] = (),
     format: str | None = None,
     progress: Progress = False,
     cmap: Any = None,
@@ -275,7 +278,26 @@ def write(
     vmax: float | None = None,
     channel_order: str = "rgb",
 ) -> Summary:
-    """Writes ``frames`` (an (N, H, W[, C]) array or any iterable of frames) to ``target``."""
+    """Writes ``frames`` (an (N, H, W[, C]) array or any iterable of frames) to ``target``.
+
+    target: a path (``.mp4 .m4v .mov`` H.264, ``.gif``, ``.png``/``.apng``; any
+        extension with ``codec="ffmpeg:..."``) or a binary file object.
+    fps: frames per second, exact: ``30``, ``29.97`` (= 30000/1001), ``"30000/1001"``,
+        a ``Fraction``.
+    codec: ``"h264"``, ``"gif"``, ``"png"`` or ``"ffmpeg:<encoder>"``; default: the
+        container's.
+    quality: 0 (smallest) to 100 (best); H.264 default 58 (QP 21).
+    bitrate: kbit/s instead of constant quality (H.264).
+    keyframe_interval: frames between keyframes (default about 2 s).
+    threads: encoder threads (default: one per core).
+    dither, loops: GIF dithering (default off) and play count (default forever).
+    ffmpeg_args: more ffmpeg output options with ``codec="ffmpeg:..."``.
+    format: the container when ``target`` has no telling extension.
+    progress: ``True`` for a bar (tqdm if installed), or ``callable(done, total)``.
+    cmap, vmin, vmax: map 2-D frames through a colormap; vmin/vmax fixed for the
+        whole movie (default: the first frame's range).
+    channel_order: ``"rgb"`` or ``"bgr"`` (OpenCV).
+    """
     if isinstance(frames, np.ndarray) and frames.ndim not in (3, 4):
         raise InvalidFrameError(
             f"frames array has shape {frames.shape}; expected (N, H, W) or (N, H, W, C)"
@@ -290,6 +312,7 @@ def write(
         threads=threads,
         dither=dither,
         loops=loops,
+        ffmpeg_args=ffmpeg_args,
         format=format,
         progress=progress,
         total=_length(frames),

@@ -28,6 +28,7 @@ class NativeWriter:
         threads: int | None,
         dither: bool = False,
         loops: int | None = None,
+        ffmpeg_args: list[str] = ...,
     ) -> NativeWriter: ...
     def write(
         self, array: Any, layout: str, timestamp: tuple[int, int] | None = None

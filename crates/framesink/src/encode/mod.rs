@@ -5,6 +5,10 @@
 pub mod gif;
 #[cfg(feature = "h264")]
 pub mod h264;
+#[cfg(feature = "apng")]
+pub mod png;
+#[cfg(feature = "ffmpeg")]
+pub mod raw;
 
 use crate::color::Picture;
 use crate::config::{Codec, WriterConfig};
@@ -19,6 +23,11 @@ pub enum CodecConfig {
         sps: Vec<u8>,
         /// Picture parameter set NAL unit.
         pps: Vec<u8>,
+    },
+    /// PNG image header (IHDR chunk data).
+    Png {
+        /// The 13 bytes of IHDR.
+        ihdr: Vec<u8>,
     },
 }
 
@@ -76,6 +85,10 @@ pub fn coded_size(codec: Codec, width: u32, height: u32) -> Result<(u32, u32)> {
             h264::check_size(w, h)?;
             Ok((w, h))
         }
+        #[cfg(feature = "apng")]
+        Codec::Png => Ok((width, height)),
+        #[cfg(feature = "ffmpeg")]
+        Codec::Ffmpeg => Ok((width + (width & 1), height + (height & 1))),
         #[cfg(feature = "gif")]
         Codec::Gif => {
             if width > u16::MAX as u32 || height > u16::MAX as u32 {
@@ -100,10 +113,23 @@ fn not_built(codec: Codec) -> Error {
 /// on any thread.
 pub fn factory(
     codec: Codec,
+    layout: crate::frame::PixelLayout,
     config: &WriterConfig,
     coded: (u32, u32),
 ) -> impl Fn() -> Result<Box<dyn Encoder>> + Send + Sync + Clone + 'static {
     let dither = config.dither;
+    #[cfg(feature = "apng")]
+    let png_color = {
+        use crate::frame::PixelLayout as L;
+        match layout {
+            L::Gray8 | L::Gray16 => png::PngColor::Gray,
+            L::GrayAlpha8 => png::PngColor::GrayAlpha,
+            L::Rgba8 | L::Bgra8 | L::Rgba16 => png::PngColor::Rgba,
+            _ => png::PngColor::Rgb,
+        }
+    };
+    #[cfg(not(feature = "apng"))]
+    let _ = layout;
     #[cfg(feature = "h264")]
     let settings = h264::H264Settings {
         width: coded.0,
@@ -121,6 +147,10 @@ pub fn factory(
             Codec::H264 => Ok(Box::new(h264::H264Encoder::new(&settings)?)),
             #[cfg(feature = "gif")]
             Codec::Gif => Ok(Box::new(gif::GifEncoder::new(dither))),
+            #[cfg(feature = "apng")]
+            Codec::Png => Ok(Box::new(png::PngEncoder::new(png_color))),
+            #[cfg(feature = "ffmpeg")]
+            Codec::Ffmpeg => Ok(Box::new(raw::RawYuv)),
             #[allow(unreachable_patterns)]
             other => Err(not_built(other)),
         }

@@ -1,5 +1,9 @@
 //! Containers: packets in, a file out.
 
+#[cfg(feature = "apng")]
+pub mod apng;
+#[cfg(feature = "ffmpeg")]
+pub mod ffmpeg;
 #[cfg(feature = "gif")]
 pub mod gif;
 pub mod mp4;

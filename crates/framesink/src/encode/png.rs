@@ -1,0 +1,119 @@
+//! Lossless frames for APNG: each picture is compressed as a PNG by the png
+//! crate (filters + deflate) in a worker, and its IDAT payload becomes the
+//! frame's data; the muxer wraps it in fcTL/fdAT chunks.
+
+use super::{CodecConfig, Encoded, Encoder};
+use crate::color::Picture;
+use crate::error::{Error, Result};
+
+/// The channels stored, chosen once from the first frame's layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PngColor {
+    /// Luma.
+    Gray,
+    /// Luma and alpha.
+    GrayAlpha,
+    /// Red, green, blue.
+    Rgb,
+    /// Red, green, blue, alpha.
+    Rgba,
+}
+
+impl PngColor {
+    fn png(self) -> png::ColorType {
+        match self {
+            PngColor::Gray => png::ColorType::Grayscale,
+            PngColor::GrayAlpha => png::ColorType::GrayscaleAlpha,
+            PngColor::Rgb => png::ColorType::Rgb,
+            PngColor::Rgba => png::ColorType::Rgba,
+        }
+    }
+
+    /// RGBA pixels to this colour type's samples.
+    fn pack(self, rgba: &[u8]) -> Vec<u8> {
+        match self {
+            PngColor::Rgba => rgba.to_vec(),
+            PngColor::Rgb => rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect(),
+            PngColor::Gray => rgba.chunks_exact(4).map(|p| p[0]).collect(),
+            PngColor::GrayAlpha => rgba.chunks_exact(4).flat_map(|p| [p[0], p[3]]).collect(),
+        }
+    }
+}
+
+/// An APNG frame encoder.
+pub struct PngEncoder {
+    color: PngColor,
+    config: Option<CodecConfig>,
+}
+
+impl PngEncoder {
+    /// An encoder storing `color`.
+    pub fn new(color: PngColor) -> Self {
+        PngEncoder {
+            color,
+            config: None,
+        }
+    }
+}
+
+fn png_err(e: png::EncodingError) -> Error {
+    Error::Encoder(format!("PNG encoder: {e}"))
+}
+
+/// The chunks of a PNG file: (type, data).
+pub fn chunks(png: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut at = 8; // signature
+    std::iter::from_fn(move || {
+        if at + 12 > png.len() {
+            return None;
+        }
+        let len = u32::from_be_bytes(png[at..at + 4].try_into().ok()?) as usize;
+        let kind = &png[at + 4..at + 8];
+        let data = png.get(at + 8..at + 8 + len)?;
+        at += 12 + len;
+        Some((kind, data))
+    })
+}
+
+impl Encoder for PngEncoder {
+    fn encode(&mut self, picture: &Picture, _keyframe: bool) -> Result<Encoded> {
+        let Picture::Rgba(p) = picture else {
+            return Err(Error::Encoder("PNG takes RGBA pictures".into()));
+        };
+        let mut file = Vec::with_capacity(p.data.len() / 2);
+        {
+            let mut enc = png::Encoder::new(&mut file, p.width, p.height);
+            enc.set_color(self.color.png());
+            enc.set_depth(png::BitDepth::Eight);
+            let mut writer = enc.write_header().map_err(png_err)?;
+            writer
+                .write_image_data(&self.color.pack(&p.data))
+                .map_err(png_err)?;
+            writer.finish().map_err(png_err)?;
+        }
+        let mut data = Vec::with_capacity(file.len());
+        for (kind, body) in chunks(&file) {
+            match kind {
+                b"IHDR" if self.config.is_none() => {
+                    self.config = Some(CodecConfig::Png {
+                        ihdr: body.to_vec(),
+                    })
+                }
+                b"IDAT" => data.extend_from_slice(body),
+                _ => {}
+            }
+        }
+        Ok(Encoded {
+            data,
+            keyframe: true,
+            image: None,
+        })
+    }
+
+    fn codec_config(&self) -> Option<&CodecConfig> {
+        self.config.as_ref()
+    }
+}
