@@ -135,8 +135,10 @@ pub struct Frame<'a> {
     pub stride: usize,
     /// How the bytes are read.
     pub layout: PixelLayout,
-    /// When the frame is shown, in seconds from the first frame; `None` means
-    /// one frame period after the previous frame.
+    /// When the frame is shown, in seconds on the caller's clock; the movie
+    /// starts at the first frame's time (timestamps 5.0, 5.5 play at 0 and
+    /// 0.5 s). They must strictly increase. `None` means one frame period
+    /// (1/fps) after the previous frame.
     pub timestamp: Option<Timestamp>,
 }
 

@@ -369,17 +369,16 @@ impl VideoWriter {
         let keyframe = index % self.keyint == 0;
         let n = pipeline.workers.len() as u64;
         let worker = &pipeline.workers[(segment % n) as usize].0;
-        let mut sent = true;
-        if keyframe && index > 0 {
-            // Close the previous segment on its worker.
+        // Close the previous segment on its worker, then hand this frame over.
+        let closed = !(keyframe && index > 0) || {
             let prev = &pipeline.workers[((segment - 1) % n) as usize].0;
-            let end = Job::EndSegment {
+            prev.send(Job::EndSegment {
                 number: segment - 1,
                 end_pts: pts,
-            };
-            sent &= prev.send(end).is_ok();
-        }
-        sent &= sent
+            })
+            .is_ok()
+        };
+        let sent = closed
             && worker
                 .send(Job::Frame {
                     picture,
