@@ -21,12 +21,10 @@ pub struct Rational {
 impl Rational {
     /// `num / den`, reduced.
     pub const fn new(num: u64, den: u64) -> Self {
-        match (
-            num.checked_div(gcd(num, den)),
-            den.checked_div(gcd(num, den)),
-        ) {
+        let g = gcd(num, den);
+        match (num.checked_div(g), den.checked_div(g)) {
             (Some(num), Some(den)) => Rational { num, den },
-            _ => Rational { num, den },
+            _ => Rational { num, den }, // 0/0: left for validate() to refuse
         }
     }
 

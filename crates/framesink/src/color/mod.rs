@@ -76,25 +76,16 @@ pub struct Converter {
 }
 
 /// Limited-range luma for a full-range gray level: round(16 + g * 219 / 255).
+#[cfg(test)]
 const fn gray_to_luma(g: u8) -> u8 {
     ((16 * 255 + g as u32 * 219 + 127) / 255) as u8
 }
 
-/// [`gray_to_luma`] in fixed point: exact for all 256 levels.
+/// round(16 + g * 219 / 255) in fixed point: exact for all 256 levels (tested).
 #[inline(always)]
 fn gray_to_luma_fast(g: u8) -> u8 {
     ((g as u32 * 56_280 + 1_081_792) >> 16) as u8
 }
-
-const GRAY_LUT: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = gray_to_luma(i as u8);
-        i += 1;
-    }
-    t
-};
 
 /// 16 bits to 8, exactly rounded: round(v * 255 / 65535).
 #[inline]
@@ -151,15 +142,14 @@ impl Converter {
                 for r in 0..h as usize {
                     let src = &data[r * stride..r * stride + w as usize * step];
                     let dst = &mut out.y[r * ew..r * ew + w as usize];
+                    // Arithmetic rather than a table, so the gray case vectorises.
                     if step == 1 {
-                        // Arithmetic rather than a table, so it vectorises;
-                        // equal to GRAY_LUT for every level (tested).
                         for (d, &g) in dst.iter_mut().zip(src) {
                             *d = gray_to_luma_fast(g);
                         }
                     } else {
                         for (d, px) in dst.iter_mut().zip(src.chunks_exact(step)) {
-                            *d = GRAY_LUT[px[0] as usize];
+                            *d = gray_to_luma_fast(px[0]);
                         }
                     }
                 }
