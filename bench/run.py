@@ -73,6 +73,7 @@ class Workload:
 FRAME_TOOLS = (
     "framesink",
     "framesink_1thread",
+    "framesink_av1",
     "imageio_v2",
     "pyav",
     "opencv",
@@ -215,7 +216,7 @@ def _time_framesink_writes(ctx: Ctx) -> None:
 
 
 def setup_framesink(
-    ctx: Ctx, threads: int | None = None, dither: bool = False
+    ctx: Ctx, threads: int | None = None, dither: bool = False, codec: str | None = None
 ) -> Callable[[], None]:
     import framesink
 
@@ -223,6 +224,8 @@ def setup_framesink(
     options: dict[str, Any] = {} if threads is None else {"threads": threads}
     if dither:
         options["dither"] = True
+    if codec is not None:
+        options["codec"] = codec
 
     if ctx.wl.kind == "mpl":
         from framesink.matplotlib import FramesinkWriter
@@ -534,6 +537,10 @@ TOOLS: dict[str, Tool] = {
     "framesink_1thread": Tool(
         {k: (lambda c: setup_framesink(c, threads=1)) for k in (*_STREAMS, "mpl")},
         "threads=1",
+    ),
+    "framesink_av1": Tool(
+        {k: (lambda c: setup_framesink(c, codec="av1")) for k in _STREAMS},
+        'codec="av1": rav1e, default speed (10) and quality, one context, tiles on every core',
     ),
     "framesink_dither": Tool(
         {"gif": lambda c: setup_framesink(c, dither=True)},
@@ -1117,6 +1124,7 @@ COMPARISONS = (
         ("imageio_v2", "pyav", "opencv", "pipe_raw", "framesink_1thread", "mpl_ffmpeg"),
         ("frames", "stream", "mpl"),
     ),
+    ("framesink_av1", ("imageio_v2", "framesink"), ("frames", "stream")),
     ("framesink", ("pillow", "imageio_v2", "framesink_dither"), ("gif",)),
     ("framesink_dither", ("pillow",), ("gif",)),
     ("framesink_gif", ("mpl_pillow_gif",), ("mpl",)),

@@ -68,7 +68,7 @@ struct EncodeArgs {
     /// Frames between keyframes (default: about 2 s).
     #[arg(long)]
     keyint: Option<u32>,
-    /// Codec: h264 (.mp4), gif (.gif), png (.png/.apng), or ffmpeg:ENCODER
+    /// Codec: h264 or av1 (.mp4), gif (.gif), png (.png/.apng), or ffmpeg:ENCODER
     /// (e.g. ffmpeg:libx265) through a system ffmpeg, container from the extension.
     #[arg(long)]
     codec: Option<String>,
@@ -81,6 +81,9 @@ struct EncodeArgs {
     /// Encoder threads (0: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// AV1: rav1e speed preset, 0 (slowest, smallest) to 10 (fastest; the default).
+    #[arg(long)]
+    speed: Option<u8>,
     /// GIF: Floyd-Steinberg dithering (no banding in gradients; about 3x the bytes).
     #[arg(long)]
     dither: bool,
@@ -289,6 +292,9 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     }
     if let Some(t) = args.threads {
         config = config.with_threads(t);
+    }
+    if let Some(sp) = args.speed {
+        config = config.with_speed(sp);
     }
     if args.dither {
         config = config.with_dither(true);

@@ -147,6 +147,42 @@ fn raw_rgb24_on_stdin_gives_every_frame() {
 }
 
 #[test]
+fn codec_av1_writes_av1_at_an_odd_height() {
+    let dir = TestDir::new("cli_av1");
+    let out = dir.join("out.mp4");
+    let (w, h, n) = (160, 91, 10);
+    let r = run(
+        &[
+            "encode",
+            &s(&out),
+            "--size",
+            "160x91",
+            "--pix-fmt",
+            "rgb24",
+            "--fps",
+            "25",
+            "--codec",
+            "av1",
+            "--speed",
+            "10",
+        ],
+        Some(rgb_frames(w, h, n)),
+    )
+    .ok();
+    assert!(r.stderr.contains("av1"), "summary line:\n{}", r.stderr);
+    let p = probe(&out);
+    assert_eq!((p.codec_name.as_str(), p.frames), ("av1", n as u64));
+    assert_eq!((p.width, p.height), (w, h));
+    assert_eq!(p.format_duration, "0.400000");
+    let db = mean_psnr(
+        &decode_rgb(&out),
+        &rgb_frames(w, h, n),
+        (w * h * 3) as usize,
+    );
+    assert!(db >= 35.0, "PSNR {db:.2} dB");
+}
+
+#[test]
 fn quiet_prints_nothing_on_success() {
     let dir = TestDir::new("cli_quiet");
     let out = dir.join("out.mp4");
@@ -573,6 +609,7 @@ fn bad_option_values_are_named() {
         ("--codec", "vp9", &["vp9", "h264"]),
         ("--format", "mkv", &["mkv", "mp4"]),
         ("--threads", "999", &["threads 999", "256"]),
+        ("--speed", "11", &["speed 11", "10"]),
     ];
     for (opt, value, parts) in cases {
         let mut args = raw_args(&out, &[]);

@@ -129,7 +129,7 @@ fn layout_from(name: &str) -> PyResult<PixelLayout> {
 #[pymethods]
 impl NativeWriter {
     #[new]
-    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new()))]
+    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new(), speed=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -145,6 +145,7 @@ impl NativeWriter {
         dither: bool,
         loops: Option<u16>,
         ffmpeg_args: Vec<String>,
+        speed: Option<u8>,
     ) -> PyResult<Self> {
         let mut config = WriterConfig::default().with_fps(Rational {
             num: fps_num,
@@ -173,6 +174,9 @@ impl NativeWriter {
         }
         if let Some(t) = threads {
             config = config.with_threads(t);
+        }
+        if let Some(sp) = speed {
+            config = config.with_speed(sp);
         }
         config = config.with_dither(dither);
         if let Some(n) = loops {

@@ -104,6 +104,20 @@ def test_h264_mp4_plays_in_chromium(tmp_path: Path, size: tuple[int, int]) -> No
     assert all(abs(a - b) <= 6 for a, b in zip(got["px"][:3], COLOUR)), got["px"]
 
 
+# even, and odd (the height coded as it is, the width padded to a multiple of 8)
+@pytest.mark.parametrize("size", [(96, 128), (91, 125)])
+def test_av1_mp4_plays_in_chromium(tmp_path: Path, size: tuple[int, int]) -> None:
+    h, w = size
+    movie = tmp_path / "movie.mp4"
+    framesink.write(movie, frames(45, h, w), fps=30, codec="av1")
+    got = play(tmp_path, movie, x=w // 4, y=h // 4, seek=1.0)
+    assert (got["w"], got["h"]) == (-(-w // 8) * 8, h)
+    assert got["ready"] >= 2
+    assert abs(got["duration"] - 1.5) < 1e-3
+    assert got["seekable"] >= 1.4
+    assert all(abs(a - b) <= 6 for a, b in zip(got["px"][:3], COLOUR)), got["px"]
+
+
 def test_fragmented_stream_plays_in_chromium(tmp_path: Path) -> None:
     class Pipe:
         def __init__(self, f: Any) -> None:

@@ -222,7 +222,15 @@ def test_one_rasterisation_per_frame_at_the_figures_dpi(
     assert movie.draws == N, f"{movie.draws} draws for {N} frames"
 
 
-def test_codec_other_than_h264_is_refused() -> None:
+def test_codec_other_than_h264_or_av1_is_refused() -> None:
     with pytest.raises(ValueError, match="mpeg4"):
         FramesinkWriter(fps=30, codec="mpeg4")
     FramesinkWriter(fps=30, codec="libx264")  # matplotlib's usual name is fine
+
+
+def test_av1_by_codec_name(movie: Movie, tmp_path: Path, ffmpeg_hidden: Hide) -> None:
+    with ffmpeg_hidden():
+        movie.anim.save(str(tmp_path / "a.mp4"), writer="framesink", fps=30, codec="av1")
+    info = probe(tmp_path / "a.mp4")
+    assert (info.codec_name, info.frames) == ("av1", N)
+    assert psnr(decode_rgb(tmp_path / "a.mp4"), movie.reference()) >= 35.0

@@ -1044,6 +1044,49 @@ def test_h264_in_a_gif_is_refused(tmp_path: Path) -> None:
         framesink.write(tmp_path / "x.gif", np.zeros((1, 16, 16), np.uint8), codec="h264")
 
 
+# ---------------------------------------------------------------- AV1
+
+
+def test_av1_from_numpy_frames(tmp_path: Path) -> None:
+    frames = smooth_frames(20, 91, 160)  # odd height: coded as it is
+    summary = framesink.write(tmp_path / "a.mp4", frames, fps=25, codec="av1", speed=10)
+    assert (summary.codec, summary.frames) == ("av1", 20)
+    assert (summary.coded_width, summary.coded_height) == (160, 91)
+    info = probe(tmp_path / "a.mp4")
+    assert (info.codec_name, info.frames, info.width, info.height) == ("av1", 20, 160, 91)
+    assert info.color_space == "bt709"
+    assert psnr(decode_rgb(tmp_path / "a.mp4"), frames) >= 38.0
+
+
+def test_av1_width_not_a_multiple_of_8_is_padded_with_a_warning(tmp_path: Path) -> None:
+    frames = smooth_frames(20, 90, 161)
+    with pytest.warns(FramesinkWarning, match="multiple of 8"):
+        summary = framesink.write(tmp_path / "a.mp4", frames, fps=25, codec="av1")
+    assert (summary.coded_width, summary.coded_height) == (168, 90)
+    decoded = decode_rgb(tmp_path / "a.mp4")
+    assert decoded.shape == (20, 90, 168, 3)
+    # the picture, its right edge included, is intact; the padding repeats the edge
+    assert psnr(np.ascontiguousarray(decoded[:, :, :161]), frames) >= 38.0
+    assert psnr(np.ascontiguousarray(decoded[:, :, 160:161]), frames[:, :, 160:161]) >= 35.0
+
+
+def test_av1_is_smaller_than_h264_at_the_default_quality(tmp_path: Path) -> None:
+    frames = smooth_frames(30, 144, 256)
+    h264 = framesink.write(tmp_path / "h.mp4", frames, fps=30)
+    av1 = framesink.write(tmp_path / "a.mp4", frames, fps=30, codec="av1")
+    assert av1.bytes < h264.bytes
+    assert psnr(decode_rgb(tmp_path / "a.mp4"), frames) >= 40.0
+
+
+@pytest.mark.parametrize("speed", [-1, 11, 2.5, "fast"])
+def test_av1_speed_out_of_range_is_refused(tmp_path: Path, speed: Any) -> None:
+    with pytest.raises(InvalidConfigError, match="speed"):
+        framesink.write(
+            tmp_path / "x.mp4", np.zeros((1, 16, 16), np.uint8), codec="av1", speed=speed
+        )
+    assert not (tmp_path / "x.mp4").exists()
+
+
 # ---------------------------------------------------------------- APNG, ffmpeg
 
 

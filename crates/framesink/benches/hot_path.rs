@@ -1,12 +1,15 @@
 //! Regression guard for the per-frame hot path at 1280x720: colour
-//! conversion of each layout, and one OpenH264 encode of a smooth frame.
+//! conversion of each layout, and one encode of a smooth frame (OpenH264,
+//! rav1e).
 //! `cargo bench -p framesink`; comparisons with other tools live in bench/.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use framesink::color::{Converter, Picture, YuvPicture};
+use framesink::config::DEFAULT_AV1_SPEED;
+use framesink::encode::av1::{Av1Encoder, Av1Settings};
 use framesink::encode::h264::{H264Encoder, H264Settings};
 use framesink::encode::Encoder;
-use framesink::{Frame, PixelLayout};
+use framesink::{Frame, PixelLayout, Rational, WriterConfig};
 
 const W: u32 = 1280;
 const H: u32 = 720;
@@ -81,10 +84,40 @@ fn encode(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.sample_size(30);
     let mut i = 0usize;
+    let mut out = Vec::with_capacity(1);
     group.bench_function("h264_p_frame", |b| {
         b.iter(|| {
             i += 1;
-            enc.encode(&pictures[i % pictures.len()], i == 1).unwrap()
+            out.clear();
+            enc.encode(&pictures[i % pictures.len()], i == 1, &mut out)
+                .unwrap();
+            out.len()
+        })
+    });
+    // AV1 at the default speed: rav1e gives packets a few frames late, so
+    // this is its steady-state cost per frame.
+    let mut av1 = Av1Encoder::new(&Av1Settings {
+        width: W,
+        height: H,
+        fps: Rational::integer(30),
+        quantizer: WriterConfig::default().av1_quantizer(),
+        bitrate_bps: None,
+        speed: DEFAULT_AV1_SPEED,
+        keyframe_interval: 60,
+        threads: 1,
+        tiles: 1,
+        matrix: Default::default(),
+    })
+    .unwrap();
+    group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(20));
+    group.bench_function("av1_frame_1thread", |b| {
+        b.iter(|| {
+            i += 1;
+            out.clear();
+            av1.encode(&pictures[i % pictures.len()], false, &mut out)
+                .unwrap();
+            out.len()
         })
     });
     group.finish();

@@ -3,7 +3,7 @@
 //! GOP, so that OpenH264, which does not scale across cores, does), whose
 //! packets a muxer thread puts back in order and writes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use crate::color::{Converter, Picture, RgbaPicture, YuvPicture};
 use crate::config::{Codec, Container, WriterConfig};
-use crate::encode::{self, CodecConfig, Encoder, Packet};
+use crate::encode::{self, CodecConfig, Encoded, Encoder, Packet};
 use crate::error::{Error, Result};
 use crate::frame::{Frame, PixelLayout};
 use crate::mux::mp4::{Mp4Muxer, TrackInfo};
@@ -23,10 +23,12 @@ use crate::mux::{Muxer, Output};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
-    /// The frame size is odd or below the encoder's minimum (16 pixels for
-    /// H.264); frames are padded by repeating the last column and/or row.
-    /// Never stretched.
+    /// The frame size is odd (H.264), not a multiple of 8 wide (AV1), or
+    /// below the encoder's minimum (16 pixels for H.264 and AV1); frames are
+    /// padded by repeating the last column and/or row. Never stretched.
     Padded {
+        /// The codec that needs it.
+        codec: Codec,
         /// Size of the frames given.
         width: u32,
         /// Size of the frames given.
@@ -48,15 +50,29 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Warning::Padded {
+                codec,
                 width,
                 height,
                 coded_width,
                 coded_height,
-            } => write!(
-                f,
-                "frame size {width}x{height} is {}; H.264 needs even sizes of at least 16, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)",
-                if width % 2 == 1 || height % 2 == 1 { "odd" } else { "too small" }
-            ),
+            } => {
+                let (what, need) = match codec {
+                    Codec::Av1 if width < coded_width && *width >= 16 => (
+                        "not a multiple of 8 wide",
+                        "rav1e damages the right edge of such widths",
+                    ),
+                    Codec::Av1 => ("too small", "AV1 (rav1e) needs sizes of at least 16"),
+                    Codec::H264 => (
+                        if width % 2 == 1 || height % 2 == 1 { "odd" } else { "too small" },
+                        "H.264 needs even sizes of at least 16",
+                    ),
+                    _ => ("odd", "the encoder needs even sizes"),
+                };
+                write!(
+                    f,
+                    "frame size {width}x{height} is {what}; {need}, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)"
+                )
+            }
             Warning::FramesDropped { fps } => write!(
                 f,
                 "fps {fps} is more than a GIF can show (at most 50: browsers show delays under 2/100 s as 10/100 s); frames are dropped evenly so the timing stays right"
@@ -362,7 +378,16 @@ impl VideoWriter {
                 _ => Picture::Yuv(YuvPicture::default()),
             });
         match &mut picture {
-            Picture::Yuv(p) => self.converter.convert(&frame, p, self.coded)?,
+            // AV1 codes odd sizes: the picture is still padded to even
+            // sizes for 4:2:0, and the encoder leaves the padding out.
+            Picture::Yuv(p) => self.converter.convert(
+                &frame,
+                p,
+                (
+                    crate::color::even(self.coded.0),
+                    crate::color::even(self.coded.1),
+                ),
+            )?,
             Picture::Rgba(p) => self.converter.to_rgba(&frame, p)?,
         }
         let segment = index / self.keyint;
@@ -440,6 +465,7 @@ impl VideoWriter {
         self.size = Some((width, height));
         if (cw, ch) != (width, height) {
             self.warn(Warning::Padded {
+                codec: self.codec,
                 width,
                 height,
                 coded_width: cw,
@@ -501,7 +527,11 @@ impl VideoWriter {
                 )))
             }
         };
-        let threads = self.config.effective_threads();
+        // rav1e threads itself (tiles); the other codecs get a worker a core.
+        let threads = match self.codec {
+            Codec::Av1 => 1,
+            _ => self.config.effective_threads(),
+        };
         let frame_bytes = cw as usize * ch as usize * 3 / 2;
         // The caller moves on to the next worker once the current one holds
         // the rest of its GOP, so worker starts are (GOP - depth) frames
@@ -614,6 +644,7 @@ impl VideoWriter {
             codec: self.codec,
             profile: match self.codec {
                 Codec::H264 => "High",
+                Codec::Av1 => "Main",
                 Codec::Gif => "GIF89a",
                 Codec::Png => "APNG",
                 Codec::Ffmpeg => "external",
@@ -656,10 +687,15 @@ fn encode_loop(
     mux: Sender<MuxMsg>,
     recycle: Sender<Picture>,
 ) -> Result<()> {
-    let mut sent_config = false;
-    let stopped = || Error::Failed("the MP4 writer stopped".into());
+    let mut out = Outbox {
+        mux,
+        sent_config: false,
+        waiting: VecDeque::new(),
+        ends: VecDeque::new(),
+        encoded: Vec::new(),
+    };
     for job in jobs {
-        let msg = match job {
+        match job {
             Job::Frame {
                 picture,
                 index,
@@ -671,40 +707,107 @@ fn encode_loop(
                     encoder = Some(make()?);
                 }
                 let enc = encoder.as_mut().expect("made above");
-                let encoded = enc.encode(&picture, keyframe)?;
-                if keyframe && !encoded.keyframe {
-                    return Err(Error::Encoder(format!(
-                        "frame {index} should be a keyframe but is not"
-                    )));
-                }
-                let _ = recycle.send(picture);
-                // The parameter sets go with this worker's first packet.
-                let config = if sent_config {
-                    None
-                } else {
-                    enc.codec_config().cloned()
-                };
-                sent_config |= config.is_some();
-                MuxMsg::Packet {
+                out.waiting.push_back(Waiting {
+                    index,
+                    pts,
+                    keyframe,
                     segment,
-                    packet: Packet {
-                        data: encoded.data,
-                        keyframe: encoded.keyframe,
-                        index,
-                        pts,
-                        image: encoded.image,
-                    },
-                    config,
-                }
+                });
+                enc.encode(&picture, keyframe, &mut out.encoded)?;
+                let _ = recycle.send(picture);
+                out.send(enc.as_ref())?;
             }
-            Job::EndSegment { number, end_pts } => MuxMsg::End {
-                segment: number,
-                end_pts,
-            },
-        };
-        mux.send(msg).map_err(|_| stopped())?;
+            Job::EndSegment { number, end_pts } => {
+                out.ends.push_back((number, end_pts));
+                out.send_ends()?;
+            }
+        }
+    }
+    if let Some(enc) = encoder.as_mut() {
+        enc.flush(&mut out.encoded)?;
+        out.send(enc.as_ref())?;
+    }
+    if let Some(w) = out.waiting.front() {
+        return Err(Error::Encoder(format!(
+            "the encoder gave no packet for frame {}",
+            w.index
+        )));
     }
     Ok(())
+}
+
+/// A frame given to an encoder whose packet has not come out yet.
+struct Waiting {
+    index: u64,
+    pts: u64,
+    keyframe: bool,
+    segment: u64,
+}
+
+/// An encoder thread's side of the way to the muxer. Packets come out of an
+/// encoder in frame order but possibly later (AV1 looks ahead), so a segment
+/// is reported ended only once its last packet has gone.
+struct Outbox {
+    mux: Sender<MuxMsg>,
+    sent_config: bool,
+    waiting: VecDeque<Waiting>,
+    ends: VecDeque<(u64, u64)>,
+    encoded: Vec<Encoded>,
+}
+
+impl Outbox {
+    fn post(&self, msg: MuxMsg) -> Result<()> {
+        self.mux
+            .send(msg)
+            .map_err(|_| Error::Failed("the MP4 writer stopped".into()))
+    }
+
+    /// Pairs the encoder's new packets with their frames and sends them.
+    fn send(&mut self, enc: &dyn Encoder) -> Result<()> {
+        for e in std::mem::take(&mut self.encoded) {
+            let w = self.waiting.pop_front().ok_or_else(|| {
+                Error::Encoder("the encoder gave more packets than it was given frames".into())
+            })?;
+            if w.keyframe && !e.keyframe {
+                return Err(Error::Encoder(format!(
+                    "frame {} should be a keyframe but is not",
+                    w.index
+                )));
+            }
+            // The codec's setup data go with this worker's first packet.
+            let config = if self.sent_config {
+                None
+            } else {
+                enc.codec_config().cloned()
+            };
+            self.sent_config |= config.is_some();
+            let packet = Packet {
+                data: e.data,
+                keyframe: e.keyframe,
+                index: w.index,
+                pts: w.pts,
+                image: e.image,
+            };
+            self.post(MuxMsg::Packet {
+                segment: w.segment,
+                packet,
+                config,
+            })?;
+        }
+        self.send_ends()
+    }
+
+    /// Reports the ended segments none of whose frames still wait for a packet.
+    fn send_ends(&mut self) -> Result<()> {
+        while let Some(&(segment, end_pts)) = self.ends.front() {
+            if self.waiting.front().is_some_and(|w| w.segment <= segment) {
+                break;
+            }
+            self.ends.pop_front();
+            self.post(MuxMsg::End { segment, end_pts })?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes packets in movie order: those of the segment being written go

@@ -286,6 +286,7 @@ fn check_padded_size(dir: &TestDir, w: u32, h: u32, n: u32, layout: PixelLayout)
         warnings.extend(new);
     }
     let expected = Warning::Padded {
+        codec: framesink::Codec::H264,
         width: w,
         height: h,
         coded_width: cw,

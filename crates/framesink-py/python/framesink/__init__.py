@@ -133,6 +133,7 @@ class Writer:
         bitrate: int | None = None,
         keyframe_interval: int | None = None,
         threads: int | None = None,
+        speed: int | None = None,
         dither: bool = False,
         loops: int | None = None,
         ffmpeg_args: Sequence[str] = (),
@@ -153,6 +154,7 @@ class Writer:
             ("bitrate", bitrate, 1, 2_000_000),
             ("keyframe_interval", keyframe_interval, 1, 2**32 - 1),
             ("threads", threads, 0, 256),
+            ("speed", speed, 0, 10),
             ("loops", loops, 1, 65535),
         ):
             if value is not None and (
@@ -180,6 +182,7 @@ class Writer:
             dither=dither,
             loops=loops,
             ffmpeg_args=list(ffmpeg_args),
+            speed=speed,
         )
         self._summary: Summary | None = None
 
@@ -268,6 +271,7 @@ def write(
     bitrate: int | None = None,
     keyframe_interval: int | None = None,
     threads: int | None = None,
+    speed: int | None = None,
     dither: bool = False,
     loops: int | None = None,
     ffmpeg_args: Sequence[str] = (),
@@ -280,16 +284,18 @@ def write(
 ) -> Summary:
     """Writes ``frames`` (an (N, H, W[, C]) array or any iterable of frames) to ``target``.
 
-    target: a path (``.mp4 .m4v .mov`` H.264, ``.gif``, ``.png``/``.apng``; any
-        extension with ``codec="ffmpeg:..."``) or a binary file object.
+    target: a path (``.mp4 .m4v .mov`` H.264 or AV1, ``.gif``, ``.png``/``.apng``;
+        any extension with ``codec="ffmpeg:..."``) or a binary file object.
     fps: frames per second, exact: ``30``, ``29.97`` (= 30000/1001), ``"30000/1001"``,
         a ``Fraction``.
-    codec: ``"h264"``, ``"gif"``, ``"png"`` or ``"ffmpeg:<encoder>"``; default: the
-        container's.
-    quality: 0 (smallest) to 100 (best); H.264 default 58 (QP 21).
-    bitrate: kbit/s instead of constant quality (H.264).
+    codec: ``"h264"``, ``"av1"`` (in MP4: about a quarter of the bytes, ten times
+        slower to encode), ``"gif"``, ``"png"`` or ``"ffmpeg:<encoder>"``;
+        default: the container's.
+    quality: 0 (smallest) to 100 (best); default 58 (H.264 QP 21, AV1 quantizer 107).
+    bitrate: kbit/s instead of constant quality (H.264, AV1).
     keyframe_interval: frames between keyframes (default about 2 s).
     threads: encoder threads (default: one per core).
+    speed: AV1 speed preset, 0 (slowest, smallest) to 10 (fastest, the default).
     dither, loops: GIF dithering (default off) and play count (default forever).
     ffmpeg_args: more ffmpeg output options with ``codec="ffmpeg:..."``.
     format: the container when ``target`` has no telling extension.
@@ -310,6 +316,7 @@ def write(
         bitrate=bitrate,
         keyframe_interval=keyframe_interval,
         threads=threads,
+        speed=speed,
         dither=dither,
         loops=loops,
         ffmpeg_args=ffmpeg_args,

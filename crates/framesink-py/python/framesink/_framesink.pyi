@@ -29,6 +29,7 @@ class NativeWriter:
         dither: bool = False,
         loops: int | None = None,
         ffmpeg_args: list[str] = ...,
+        speed: int | None = None,
     ) -> NativeWriter: ...
     def write(
         self, array: Any, layout: str, timestamp: tuple[int, int] | None = None

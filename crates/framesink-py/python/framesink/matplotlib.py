@@ -18,11 +18,21 @@ from matplotlib.figure import Figure
 from . import Writer
 from ._errors import InvalidFrameError
 
-_H264_NAMES = {None, "h264", "libx264", "avc", "libopenh264"}
+_CODECS = {
+    None: "h264",
+    "h264": "h264",
+    "libx264": "h264",
+    "avc": "h264",
+    "libopenh264": "h264",
+    "av1": "av1",
+    "librav1e": "av1",
+    "libaom-av1": "av1",
+    "libsvtav1": "av1",
+}
 
 
 class FramesinkWriter(animation.AbstractMovieWriter):
-    """Writes a matplotlib animation with framesink (H.264 in MP4)."""
+    """Writes a matplotlib animation with framesink (H.264 or AV1 in MP4, GIF, APNG)."""
 
     def __init__(
         self,
@@ -35,11 +45,19 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         quality: int | None = None,
         keyframe_interval: int | None = None,
         threads: int | None = None,
+        speed: int | None = None,
     ) -> None:
-        if codec not in _H264_NAMES:
-            raise ValueError(f"codec {codec!r} is not available; FramesinkWriter writes h264")
-        super().__init__(fps=fps, metadata=metadata, codec="h264", bitrate=bitrate)  # type: ignore[arg-type]
+        if codec not in _CODECS:
+            raise ValueError(
+                f"codec {codec!r} is not available; FramesinkWriter writes h264 or av1"
+                " (GIF and APNG follow the file extension)"
+            )
+        name = _CODECS[codec]
+        super().__init__(fps=fps, metadata=metadata, codec=name, bitrate=bitrate)  # type: ignore[arg-type]
         self._options: dict[str, Any] = {
+            # h264 is the MP4 default; GIF and APNG come from the extension
+            "codec": "av1" if name == "av1" else None,
+            "speed": speed,
             "quality": quality,
             "keyframe_interval": keyframe_interval,
             "threads": threads,

@@ -29,7 +29,7 @@ impl GifEncoder {
 }
 
 impl Encoder for GifEncoder {
-    fn encode(&mut self, picture: &Picture, _keyframe: bool) -> Result<Encoded> {
+    fn encode(&mut self, picture: &Picture, _keyframe: bool, out: &mut Vec<Encoded>) -> Result<()> {
         let Picture::Rgba(p) = picture else {
             return Err(Error::Encoder("GIF takes RGBA pictures".into()));
         };
@@ -58,14 +58,15 @@ impl Encoder for GifEncoder {
             ..gif::Frame::default()
         };
         frame.make_lzw_pre_encoded();
-        Ok(Encoded {
+        out.push(Encoded {
             data: frame.buffer.into_owned(),
             keyframe: true,
             image: Some(ImageInfo {
                 palette,
                 transparent: transparent_index,
             }),
-        })
+        });
+        Ok(())
     }
 
     fn codec_config(&self) -> Option<&super::CodecConfig> {

@@ -187,7 +187,7 @@ impl H264Encoder {
 }
 
 impl Encoder for H264Encoder {
-    fn encode(&mut self, picture: &Picture, keyframe: bool) -> Result<Encoded> {
+    fn encode(&mut self, picture: &Picture, keyframe: bool, out: &mut Vec<Encoded>) -> Result<()> {
         let Picture::Yuv(picture) = picture else {
             return Err(Error::Encoder("H.264 takes YUV pictures".into()));
         };
@@ -234,7 +234,7 @@ impl Encoder for H264Encoder {
                 )))
             }
         };
-        let mut out = Vec::with_capacity(info.iFrameSizeInBytes.max(0) as usize + 16);
+        let mut data = Vec::with_capacity(info.iFrameSizeInBytes.max(0) as usize + 16);
         let (mut sps, mut pps) = (None, None);
         for layer in &info.sLayerInfo[..info.iLayerNum as usize] {
             let mut offset = 0usize;
@@ -255,8 +255,8 @@ impl Encoder for H264Encoder {
                     7 => sps = Some(body.to_vec()),
                     8 => pps = Some(body.to_vec()),
                     _ => {
-                        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-                        out.extend_from_slice(body);
+                        data.extend_from_slice(&(body.len() as u32).to_be_bytes());
+                        data.extend_from_slice(body);
                     }
                 }
             }
@@ -272,11 +272,12 @@ impl Encoder for H264Encoder {
                 _ => self.config = Some(new),
             }
         }
-        Ok(Encoded {
-            data: out,
+        out.push(Encoded {
+            data,
             keyframe: is_key,
             image: None,
-        })
+        });
+        Ok(())
     }
 
     fn codec_config(&self) -> Option<&CodecConfig> {

@@ -1,6 +1,9 @@
-//! Encoders behind one small interface: a picture in, one compressed packet
-//! out. Each codec sits in its own file behind its own cargo feature.
+//! Encoders behind one small interface: pictures in, compressed packets out
+//! in the same order (a codec that looks ahead, like AV1, gives them later).
+//! Each codec sits in its own file behind its own cargo feature.
 
+#[cfg(feature = "av1")]
+pub mod av1;
 #[cfg(feature = "gif")]
 pub mod gif;
 #[cfg(feature = "h264")]
@@ -23,6 +26,13 @@ pub enum CodecConfig {
         sps: Vec<u8>,
         /// Picture parameter set NAL unit.
         pps: Vec<u8>,
+    },
+    /// AV1: what `av1C` holds.
+    Av1 {
+        /// `seq_level_idx` of the (only) operating point.
+        level: u8,
+        /// The sequence header OBU, whole (header, size, payload).
+        sequence_header: Vec<u8>,
     },
     /// PNG image header (IHDR chunk data).
     Png {
@@ -68,9 +78,16 @@ pub struct Encoded {
 
 /// What every encoder does.
 pub trait Encoder: Send {
-    /// Encodes one picture; `keyframe` forces a frame that starts a GOP.
-    /// Exactly one packet comes out per picture (no frame skipping, no delay).
-    fn encode(&mut self, picture: &Picture, keyframe: bool) -> Result<Encoded>;
+    /// Takes one picture; `keyframe` forces a frame that starts a GOP. The
+    /// packets that are ready go to `out`, in picture order: one per picture
+    /// in the end (no frame skipping), but an encoder that looks ahead gives
+    /// them later, the last ones from [`flush`](Self::flush).
+    fn encode(&mut self, picture: &Picture, keyframe: bool, out: &mut Vec<Encoded>) -> Result<()>;
+    /// The end of the movie: every packet still held goes to `out`.
+    fn flush(&mut self, out: &mut Vec<Encoded>) -> Result<()> {
+        let _ = out;
+        Ok(())
+    }
     /// The setup data, known after the first keyframe.
     fn codec_config(&self) -> Option<&CodecConfig>;
 }
@@ -83,6 +100,12 @@ pub fn coded_size(codec: Codec, width: u32, height: u32) -> Result<(u32, u32)> {
         Codec::H264 => {
             let (w, h) = h264::coded_size(width, height);
             h264::check_size(w, h)?;
+            Ok((w, h))
+        }
+        #[cfg(feature = "av1")]
+        Codec::Av1 => {
+            let (w, h) = av1::coded_size(width, height);
+            av1::check_size(w, h)?;
             Ok((w, h))
         }
         #[cfg(feature = "apng")]
@@ -139,12 +162,27 @@ pub fn factory(
         bitrate_bps: config.bitrate_kbps.map(|k| k.saturating_mul(1000)),
         matrix: config.matrix,
     };
-    #[cfg(not(feature = "h264"))]
+    #[cfg(feature = "av1")]
+    let av1_settings = av1::Av1Settings {
+        width: coded.0,
+        height: coded.1,
+        fps: config.fps,
+        quantizer: config.av1_quantizer(),
+        bitrate_bps: config.bitrate_kbps.map(|k| k.saturating_mul(1000)),
+        speed: config.effective_speed(),
+        keyframe_interval: config.effective_keyframe_interval(),
+        threads: config.effective_threads(),
+        tiles: config.effective_threads(),
+        matrix: config.matrix,
+    };
+    #[cfg(not(any(feature = "h264", feature = "av1")))]
     let _ = coded;
     move || -> Result<Box<dyn Encoder>> {
         match codec {
             #[cfg(feature = "h264")]
             Codec::H264 => Ok(Box::new(h264::H264Encoder::new(&settings)?)),
+            #[cfg(feature = "av1")]
+            Codec::Av1 => Ok(Box::new(av1::Av1Encoder::new(&av1_settings)?)),
             #[cfg(feature = "gif")]
             Codec::Gif => Ok(Box::new(gif::GifEncoder::new(dither))),
             #[cfg(feature = "apng")]

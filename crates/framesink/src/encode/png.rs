@@ -79,7 +79,7 @@ pub fn chunks(png: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 }
 
 impl Encoder for PngEncoder {
-    fn encode(&mut self, picture: &Picture, _keyframe: bool) -> Result<Encoded> {
+    fn encode(&mut self, picture: &Picture, _keyframe: bool, out: &mut Vec<Encoded>) -> Result<()> {
         let Picture::Rgba(p) = picture else {
             return Err(Error::Encoder("PNG takes RGBA pictures".into()));
         };
@@ -106,11 +106,12 @@ impl Encoder for PngEncoder {
                 _ => {}
             }
         }
-        Ok(Encoded {
+        out.push(Encoded {
             data,
             keyframe: true,
             image: None,
-        })
+        });
+        Ok(())
     }
 
     fn codec_config(&self) -> Option<&CodecConfig> {

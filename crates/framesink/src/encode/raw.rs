@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 pub struct RawYuv;
 
 impl Encoder for RawYuv {
-    fn encode(&mut self, picture: &Picture, _keyframe: bool) -> Result<Encoded> {
+    fn encode(&mut self, picture: &Picture, _keyframe: bool, out: &mut Vec<Encoded>) -> Result<()> {
         let Picture::Yuv(p) = picture else {
             return Err(Error::Encoder("raw YUV takes YUV pictures".into()));
         };
@@ -16,11 +16,12 @@ impl Encoder for RawYuv {
         data.extend_from_slice(&p.y);
         data.extend_from_slice(&p.u);
         data.extend_from_slice(&p.v);
-        Ok(Encoded {
+        out.push(Encoded {
             data,
             keyframe: true,
             image: None,
-        })
+        });
+        Ok(())
     }
 
     fn codec_config(&self) -> Option<&CodecConfig> {

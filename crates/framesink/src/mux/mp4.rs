@@ -6,10 +6,10 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use mp4_atom::{
-    Avc1, Avcc, AvccExt, Co64, Codec as StsdCodec, Colr, Dinf, Dref, Encode, FourCC, Ftyp, Hdlr,
-    Mdhd, Mdia, Mfhd, Minf, Moof, Moov, Mvex, Mvhd, Pasp, Stbl, Stco, Stsc, StscEntry, Stsd, Stss,
-    Stsz, StszSamples, Stts, SttsEntry, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry,
-    TrunSamples, Url, Visual, Vmhd,
+    Av01, Av1c, Avc1, Avcc, AvccExt, Co64, Codec as StsdCodec, Colr, Dinf, Dref, Encode, FourCC,
+    Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf, Moof, Moov, Mvex, Mvhd, Pasp, Stbl, Stco, Stsc, StscEntry,
+    Stsd, Stss, Stsz, StszSamples, Stts, SttsEntry, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun,
+    TrunEntry, TrunSamples, Url, Visual, Vmhd,
 };
 
 use super::{Muxer, Output};
@@ -47,7 +47,7 @@ struct Chunk {
     samples: u32,
 }
 
-/// Writes H.264 packets into an MP4.
+/// Writes H.264 or AV1 packets into an MP4.
 pub struct Mp4Muxer {
     out: Output,
     track: TrackInfo,
@@ -63,11 +63,15 @@ pub struct Mp4Muxer {
     sync: Vec<u32>,
 }
 
-fn ftyp() -> Ftyp {
+fn ftyp(config: Option<&CodecConfig>) -> Ftyp {
+    let codec_brand = match config {
+        Some(CodecConfig::Av1 { .. }) => b"av01",
+        _ => b"avc1",
+    };
     Ftyp {
         major_brand: FourCC::new(b"isom"),
         minor_version: 0x200,
-        compatible_brands: [b"isom", b"iso2", b"avc1", b"mp41"]
+        compatible_brands: [b"isom", b"iso2", codec_brand, b"mp41"]
             .into_iter()
             .map(FourCC::new)
             .collect(),
@@ -154,7 +158,7 @@ impl Mp4Muxer {
     }
 
     fn write_init(&mut self) -> Result<()> {
-        let f = encode_box(&ftyp())?;
+        let f = encode_box(&ftyp(self.config.as_ref()))?;
         self.ftyp_len = f.len() as u64;
         let moov = encode_box(&self.moov(None)?)?;
         self.write_all(&f)?;
@@ -239,9 +243,6 @@ impl Mp4Muxer {
     /// Builds the moov: empty with `mvex` while fragmented (`None`), or the
     /// full index with these chunk offsets.
     fn moov(&self, chunk_offsets: Option<&[u64]>) -> Result<Moov> {
-        let Some(CodecConfig::Avc { sps, pps }) = &self.config else {
-            return Err(Error::Mux("no codec parameters".into()));
-        };
         let t = &self.track;
         let (colour_primaries, transfer_characteristics, matrix_coefficients) =
             t.matrix.code_points();
@@ -250,50 +251,82 @@ impl Mp4Muxer {
         } else {
             0
         };
-        let avc1 = Avc1 {
-            visual: Visual {
-                data_reference_index: 1,
-                width: t.width as u16,
-                height: t.height as u16,
-                horizresolution: 72.into(),
-                vertresolution: 72.into(),
-                frame_count: 1,
-                compressor: "framesink H.264".into(),
-                depth: 24,
-            },
-            avcc: Avcc {
-                configuration_version: 1,
-                avc_profile_indication: sps.get(1).copied().unwrap_or(100),
-                profile_compatibility: sps.get(2).copied().unwrap_or(0),
-                avc_level_indication: sps.get(3).copied().unwrap_or(0),
-                length_size: 4,
-                sequence_parameter_sets: vec![sps.clone()],
-                picture_parameter_sets: vec![pps.clone()],
-                ext: Some(AvccExt {
-                    chroma_format: 1,
-                    bit_depth_luma: 8,
-                    bit_depth_chroma: 8,
-                    sequence_parameter_sets_ext: vec![],
-                }),
-            },
-            btrt: None,
-            colr: Some(Colr::Nclx {
-                colour_primaries: colour_primaries as u16,
-                transfer_characteristics: transfer_characteristics as u16,
-                matrix_coefficients: matrix_coefficients as u16,
-                full_range_flag: false,
+        let visual = |compressor: &str| Visual {
+            data_reference_index: 1,
+            width: t.width as u16,
+            height: t.height as u16,
+            horizresolution: 72.into(),
+            vertresolution: 72.into(),
+            frame_count: 1,
+            compressor: compressor.into(),
+            depth: 24,
+        };
+        let colr = Some(Colr::Nclx {
+            colour_primaries: colour_primaries as u16,
+            transfer_characteristics: transfer_characteristics as u16,
+            matrix_coefficients: matrix_coefficients as u16,
+            full_range_flag: false,
+        });
+        let pasp = Some(Pasp {
+            h_spacing: 1,
+            v_spacing: 1,
+        });
+        let sample_entry = match &self.config {
+            Some(CodecConfig::Avc { sps, pps }) => StsdCodec::from(Avc1 {
+                visual: visual("framesink H.264"),
+                avcc: Avcc {
+                    configuration_version: 1,
+                    avc_profile_indication: sps.get(1).copied().unwrap_or(100),
+                    profile_compatibility: sps.get(2).copied().unwrap_or(0),
+                    avc_level_indication: sps.get(3).copied().unwrap_or(0),
+                    length_size: 4,
+                    sequence_parameter_sets: vec![sps.clone()],
+                    picture_parameter_sets: vec![pps.clone()],
+                    ext: Some(AvccExt {
+                        chroma_format: 1,
+                        bit_depth_luma: 8,
+                        bit_depth_chroma: 8,
+                        sequence_parameter_sets_ext: vec![],
+                    }),
+                },
+                btrt: None,
+                colr,
+                pasp,
+                taic: None,
+                fiel: None,
+                spatial: None,
             }),
-            pasp: Some(Pasp {
-                h_spacing: 1,
-                v_spacing: 1,
+            // 8-bit 4:2:0 Main profile, as the encoder is set up.
+            Some(CodecConfig::Av1 {
+                level,
+                sequence_header,
+            }) => StsdCodec::from(Av01 {
+                visual: visual("framesink AV1"),
+                av1c: Av1c {
+                    seq_profile: 0,
+                    seq_level_idx_0: *level,
+                    seq_tier_0: false,
+                    high_bitdepth: false,
+                    twelve_bit: false,
+                    monochrome: false,
+                    chroma_subsampling_x: true,
+                    chroma_subsampling_y: true,
+                    chroma_sample_position: 0,
+                    initial_presentation_delay: None,
+                    config_obus: sequence_header.clone(),
+                },
+                btrt: None,
+                ccst: None,
+                colr,
+                pasp,
+                taic: None,
+                spatial: None,
             }),
-            taic: None,
-            fiel: None,
-            spatial: None,
+            _ => return Err(Error::Mux("no codec parameters".into())),
         };
         let mut stbl = Stbl {
             stsd: Stsd {
-                codecs: vec![StsdCodec::from(avc1)],
+                codecs: vec![sample_entry],
             },
             stco: Some(Stco::default()),
             ..Default::default()
@@ -403,7 +436,7 @@ impl Mp4Muxer {
     /// those that move left first-last, so none overwrites unmoved data.
     fn faststart(&mut self) -> Result<u64> {
         let total: u64 = self.chunks.iter().map(|c| c.len).sum();
-        let ftyp = encode_box(&ftyp())?;
+        let ftyp = encode_box(&ftyp(self.config.as_ref()))?;
         let mdat = mdat_header(total);
         // The moov size depends on the offsets only through stco vs co64.
         let mut header_len = ftyp.len() as u64 + mdat.len() as u64;
