@@ -25,16 +25,20 @@ def decode_rgb(path: str, width: int, height: int) -> np.ndarray:
 
 
 def decode_frames(
-    path: str, width: int, height: int, rescale: bool = False
+    path: str, width: int, height: int, fit: str | None = None
 ) -> Iterator[np.ndarray]:
     """Decoded rgb24 frames one at a time (constant memory).
 
-    ``rescale``: scale the decoded picture to width x height (ffmpeg's default
-    bicubic), for tools that resized the movie.
+    ``fit``: for a movie of another size, ``"scale"`` scales the decoded picture
+    to width x height (ffmpeg's default bicubic), for tools that resized it;
+    ``"crop"`` keeps its top-left width x height, for padded movies (framesink
+    pads by repeating the edge).
     """
     cmd = [FFMPEG, "-v", "error", "-nostdin", "-i", path]
-    if rescale:
+    if fit == "scale":
         cmd += ["-vf", f"scale={width}:{height}"]
+    elif fit == "crop":
+        cmd += ["-vf", f"crop={width}:{height}:0:0"]
     cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     size = width * height * 3
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -72,7 +76,7 @@ def psnr_stream(
     count: int,
     width: int,
     height: int,
-    rescale: bool = False,
+    fit: str | None = None,
 ) -> tuple[float, int]:
     """(mean per-frame PSNR, frames decoded) of a movie against ``source(i)``, i < count.
 
@@ -80,7 +84,7 @@ def psnr_stream(
     """
     values = []
     decoded = 0
-    for i, frame in enumerate(decode_frames(path, width, height, rescale)):
+    for i, frame in enumerate(decode_frames(path, width, height, fit)):
         decoded += 1
         if i < count:
             values.append(frame_psnr(frame, source(i)))

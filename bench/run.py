@@ -406,6 +406,9 @@ def setup_limit_encoder_1core(ctx: Ctx) -> Callable[[], None]:
         f"{ctx.wl.w}x{ctx.wl.h}",
         "--pix-fmt",
         "yuv420p",
+        # converted with BT.709 above (untagged YUV input defaults to BT.601)
+        "--matrix",
+        "bt709",
         "--fps",
         str(FPS),
         "--threads",
@@ -1033,18 +1036,22 @@ def check_movies(
         return ref[i % cycle]
 
     try:
-        for row in movies.values():
+        for name, row in movies.items():
             assert row.movie is not None
             got_w, got_h = row.probe.get("width"), row.probe.get("height")
             rescale = (got_w, got_h) != (width, height)
+            # framesink pads (repeating the edge), the others resize
+            fit = None if not rescale else "crop" if name.startswith("framesink") else "scale"
             try:
-                value, decoded = psnr.psnr_stream(row.movie, source, n, width, height, rescale)
+                value, decoded = psnr.psnr_stream(row.movie, source, n, width, height, fit)
             except RuntimeError as e:
                 row.psnr_note = str(e)[:200]
                 continue
             row.psnr = value
             notes = []
-            if rescale:
+            if fit == "crop":
+                notes.append(f"padded to {got_w}x{got_h}; PSNR of the picture (cropped)")
+            elif fit == "scale":
                 notes.append(f"resized to {got_w}x{got_h}; PSNR after scaling back")
             if decoded != n:
                 notes.append(f"{decoded} of {n} frames in the movie")
