@@ -8,8 +8,9 @@ use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::color::{Converter, Picture, RgbaPicture, YuvPicture};
 use crate::config::{Codec, Container, WriterConfig};
@@ -147,9 +148,15 @@ enum MuxMsg {
 }
 
 struct Pipeline {
-    workers: Vec<(SyncSender<Job>, JoinHandle<Result<()>>)>,
+    workers: Vec<(Sender<Job>, JoinHandle<Result<()>>)>,
     muxer: JoinHandle<Result<u64>>,
+    /// Pictures the encoders are done with, to be filled again.
     recycled: Receiver<Picture>,
+    /// Pictures made so far, and at most (the bound on queued frames).
+    pictures: usize,
+    budget: usize,
+    /// A picture taken but not sent (its frame failed to convert).
+    spare: Option<Picture>,
 }
 
 /// Writes frames to a movie as they come. See the crate docs for an example.
@@ -369,15 +376,10 @@ impl VideoWriter {
         if self.pipeline.is_none() {
             self.start(frame.width, frame.height, frame.layout)?;
         }
-        let pipeline = self.pipeline.as_mut().expect("started above");
-        let mut picture = pipeline
-            .recycled
-            .try_recv()
-            .unwrap_or_else(|_| match self.codec {
-                Codec::Gif | Codec::Png => Picture::Rgba(RgbaPicture::default()),
-                _ => Picture::Yuv(YuvPicture::default()),
-            });
-        match &mut picture {
+        let Some(mut picture) = self.take_picture() else {
+            return Err(self.fail());
+        };
+        let converted = match &mut picture {
             // AV1 codes odd sizes: the picture is still padded to even
             // sizes for 4:2:0, and the encoder leaves the padding out.
             Picture::Yuv(p) => self.converter.convert(
@@ -387,8 +389,13 @@ impl VideoWriter {
                     crate::color::even(self.coded.0),
                     crate::color::even(self.coded.1),
                 ),
-            )?,
-            Picture::Rgba(p) => self.converter.to_rgba(&frame, p)?,
+            ),
+            Picture::Rgba(p) => self.converter.to_rgba(&frame, p),
+        };
+        let pipeline = self.pipeline.as_mut().expect("started above");
+        if let Err(e) = converted {
+            pipeline.spare = Some(picture);
+            return Err(e);
         }
         let segment = index / self.keyint;
         let keyframe = index % self.keyint == 0;
@@ -420,6 +427,40 @@ impl VideoWriter {
         self.last_pts = Some(pts);
         self.frames += 1;
         Ok(())
+    }
+
+    /// A picture to convert the next frame into: one the encoders are done
+    /// with, or a new one while fewer than the budget exist, or else the next
+    /// one an encoder gives back (waiting). The budget, not the queues,
+    /// bounds memory, so a worker starts on its GOP as soon as the caller
+    /// gets there. `None` when an encoder thread has stopped.
+    fn take_picture(&mut self) -> Option<Picture> {
+        let codec = self.codec;
+        let p = self.pipeline.as_mut()?;
+        if let Some(picture) = p.spare.take() {
+            return Some(picture);
+        }
+        if let Ok(picture) = p.recycled.try_recv() {
+            return Some(picture);
+        }
+        if p.pictures < p.budget {
+            p.pictures += 1;
+            return Some(match codec {
+                Codec::Gif | Codec::Png => Picture::Rgba(RgbaPicture::default()),
+                _ => Picture::Yuv(YuvPicture::default()),
+            });
+        }
+        loop {
+            match p.recycled.recv_timeout(Duration::from_millis(50)) {
+                Ok(picture) => return Some(picture),
+                Err(RecvTimeoutError::Timeout) => {
+                    if p.workers.iter().any(|(_, h)| h.is_finished()) || p.muxer.is_finished() {
+                        return None;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
     }
 
     /// The frame's time in track ticks, checked to increase.
@@ -533,11 +574,11 @@ impl VideoWriter {
             _ => self.config.effective_threads(),
         };
         let frame_bytes = cw as usize * ch as usize * 3 / 2;
-        // The caller moves on to the next worker once the current one holds
-        // the rest of its GOP, so worker starts are (GOP - depth) frames
-        // apart; all N stay busy when depth >= GOP * (N - 1) / N. Then about
-        // (N - 1) GOPs of pictures are in flight (720p, 2 s GOP, 2 workers:
-        // 85 MB), within 384 MB.
+        // Pictures in flight (converted, queued, being encoded): with N
+        // workers on whole GOPs, about (N - 1) GOPs keep all of them busy
+        // (720p, 2 s GOP, 2 workers: 67 pictures, 92 MB), within 384 MB.
+        // The caller hands each worker its GOP without waiting for the one
+        // before to drain, so all workers start at once.
         let depth = if threads == 1 {
             3
         } else {
@@ -546,6 +587,7 @@ impl VideoWriter {
             enough.min((384usize << 20) / (threads * frame_bytes).max(1))
         }
         .clamp(2, self.keyint.max(2) as usize);
+        let budget = threads * (depth + 1) + 1;
         let (seg_tx, seg_rx) = mpsc::channel::<MuxMsg>();
         let (recycle_tx, recycled) = mpsc::channel::<Picture>();
         let muxer = std::thread::Builder::new()
@@ -554,7 +596,7 @@ impl VideoWriter {
         let mut workers = Vec::with_capacity(threads);
         let mut first = Some(first);
         for i in 0..threads {
-            let (tx, rx) = mpsc::sync_channel::<Job>(depth);
+            let (tx, rx) = mpsc::channel::<Job>();
             let (make, first) = (make.clone(), first.take());
             let seg_tx = seg_tx.clone();
             let recycle_tx = recycle_tx.clone();
@@ -567,6 +609,9 @@ impl VideoWriter {
             workers,
             muxer,
             recycled,
+            pictures: 0,
+            budget,
+            spare: None,
         });
         Ok(())
     }
