@@ -138,7 +138,11 @@ impl H264Encoder {
         p.bEnableAdaptiveQuant = true;
         p.bEnableLongTermReference = false;
         p.iNumRefFrame = 1;
-        p.iComplexityMode = sys::MEDIUM_COMPLEXITY;
+        // Low complexity (a lighter mode decision) measured, one encoder at
+        // QP 21: 720p smooth 86-102 fps vs 57-61 at medium, 1.2% fewer bytes,
+        // -0.07 dB; 1080p 38 vs 29 fps, -2% bytes, -0.07 dB; 300x300 noise
+        // 1.07x, +1% bytes, -0.14 dB.
+        p.iComplexityMode = sys::LOW_COMPLEXITY;
         p.iLoopFilterDisableIdc = 0;
         p.bEnableFrameCroppingFlag = true;
         p.iMinQp = 0;
