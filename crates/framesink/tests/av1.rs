@@ -198,7 +198,10 @@ fn odd_heights_are_kept_and_widths_padded_to_a_multiple_of_8() {
             .flat_map(|row| row[(w as usize - 1) * 3..].to_vec())
             .collect();
         let edge_db = psnr(&edge(w - 1), &last);
-        assert!(edge_db >= floor - 3.0, "{w}x{h}: last column {edge_db:.2} dB");
+        assert!(
+            edge_db >= floor - 3.0,
+            "{w}x{h}: last column {edge_db:.2} dB"
+        );
     }
 }
 
