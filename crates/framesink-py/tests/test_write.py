@@ -17,7 +17,16 @@ from typing import IO, Any, Callable, cast
 import framesink
 import numpy as np
 import pytest
-from _media import FFPROBE, decode_rgb, frame_times, probe, psnr, smooth_frames, top_level_boxes
+from _media import (
+    FFMPEG,
+    FFPROBE,
+    decode_rgb,
+    frame_times,
+    probe,
+    psnr,
+    smooth_frames,
+    top_level_boxes,
+)
 from framesink import (
     EncoderError,
     FramesinkError,
@@ -1097,6 +1106,43 @@ def test_apng_is_lossless(tmp_path: Path) -> None:
     info = probe(tmp_path / "a.apng")
     assert (info.codec_name, info.frames) == ("apng", 5)
     assert np.array_equal(decode_rgb(tmp_path / "a.apng"), frames)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_apng_keeps_16_bit_frames_exact(tmp_path: Path, channels: int) -> None:
+    rng = np.random.default_rng(channels)
+    shape = (4, 12, 20) if channels == 1 else (4, 12, 20, channels)
+    frames = rng.integers(0, 65536, size=shape, dtype=np.uint16)
+    framesink.write(tmp_path / "deep.png", frames, fps=10)
+    pix_fmt = {1: "gray16le", 3: "rgb48le", 4: "rgba64le"}[channels]
+    decode = ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(tmp_path / "deep.png"), *decode],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert np.array_equal(np.frombuffer(raw, "<u2").reshape(shape), frames)
+
+
+def test_gif_and_apng_from_planar_yuv_frames_via_the_cli(tmp_path: Path) -> None:
+    # a flat BT.601 (the CLI's default for YUV input) limited-range colour
+    w, h = 16, 8
+    yuv = bytes([96] * (w * h) + [128] * (w * h // 4) + [192] * (w * h // 4))
+    options = ["--size", f"{w}x{h}", "--pix-fmt", "yuv420p", "--fps", "10", "-q"]
+    for name in ("y.gif", "y.png"):
+        out = tmp_path / name
+        done = subprocess.run(
+            [sys.executable, "-m", "framesink", "encode", str(out), *options],
+            input=yuv,
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        rgb = decode_rgb(out)
+        assert rgb.shape == (1, h, w, 3)
+        # BT.601: R = 1.164 (Y-16) + 1.596 (Cr-128), G = 1.164 (Y-16) - 0.813 (Cr-128),
+        # B = 1.164 (Y-16) (Cb is neutral)
+        assert np.abs(rgb.astype(int) - [195, 41, 93]).max() <= 3, (name, rgb[0, 0, 0])
 
 
 def test_any_codec_through_ffmpeg(tmp_path: Path) -> None:

@@ -390,7 +390,8 @@ impl VideoWriter {
                     crate::color::even(self.coded.1),
                 ),
             ),
-            Picture::Rgba(p) => self.converter.to_rgba(&frame, p),
+            // APNG keeps 16-bit input; GIF has 8-bit palettes.
+            Picture::Rgba(p) => self.converter.to_rgba(&frame, p, self.codec == Codec::Png),
         };
         let pipeline = self.pipeline.as_mut().expect("started above");
         if let Err(e) = converted {

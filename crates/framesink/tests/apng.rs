@@ -76,3 +76,76 @@ fn apng_gray_stays_gray() {
     assert_eq!(probe(&path).pix_fmt, "gray");
     assert_eq!(decode_raw(&path, "gray"), gray.repeat(2));
 }
+
+/// `n` native-endian 16-bit samples making a ramp that uses the low byte.
+fn ramp16(n: usize, seed: u32) -> Vec<u8> {
+    (0..n)
+        .map(|i| ((i as u32 * 2654 + seed * 977) % 65536) as u16)
+        .flat_map(u16::to_ne_bytes)
+        .collect()
+}
+
+/// ffmpeg's little-endian 16-bit output as native-endian bytes.
+fn le_to_ne(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .chunks_exact(2)
+        .flat_map(|b| u16::from_le_bytes([b[0], b[1]]).to_ne_bytes())
+        .collect()
+}
+
+#[test]
+fn sixteen_bit_input_stays_sixteen_bit_and_exact() {
+    let dir = TestDir::new("apng_16");
+    let (w, h) = (24u32, 10u32);
+    for (layout, channels, pix_fmt, name) in [
+        (PixelLayout::Rgb16, 3usize, "rgb48le", "rgb16.png"),
+        (PixelLayout::Rgba16, 4, "rgba64le", "rgba16.png"),
+        (PixelLayout::Gray16, 1, "gray16le", "gray16.png"),
+    ] {
+        let frames: Vec<Vec<u8>> = (0..3)
+            .map(|t| ramp16((w * h) as usize * channels, t))
+            .collect();
+        let path = dir.join(name);
+        let mut writer = VideoWriter::create(&path, WriterConfig::default()).unwrap();
+        for f in &frames {
+            writer.push_frame(Frame::new(f, w, h, layout)).unwrap();
+        }
+        writer.finish().unwrap();
+        // IHDR (right after the 8-byte signature and the chunk header): bit depth 16.
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[12..16], b"IHDR");
+        assert_eq!(bytes[24], 16, "{name}: bit depth");
+        assert_eq!(
+            le_to_ne(&decode_raw(&path, pix_fmt)),
+            frames.concat(),
+            "{name}: lossless at 16 bits"
+        );
+    }
+}
+
+#[test]
+fn planar_yuv_input_becomes_rgb() {
+    let dir = TestDir::new("apng_yuv");
+    let (w, h) = (16u32, 8u32);
+    // BT.709 limited range of RGB (200, 40, 90): Y 82.7, Cb 133.9, Cr 196.3.
+    let mut yuv = vec![83u8; (w * h) as usize];
+    yuv.extend(vec![134u8; (w * h / 4) as usize]);
+    yuv.extend(vec![196u8; (w * h / 4) as usize]);
+    for name in ["yuv.png", "yuv.gif"] {
+        let path = dir.join(name);
+        let mut writer = VideoWriter::create(&path, WriterConfig::default()).unwrap();
+        writer
+            .push_frame(Frame::new(&yuv, w, h, PixelLayout::Yuv420p))
+            .unwrap();
+        writer.finish().unwrap();
+        let rgb = decode_rgb(&path);
+        assert_eq!(rgb.len(), (w * h * 3) as usize, "{name}");
+        for px in rgb.chunks_exact(3) {
+            let close = px
+                .iter()
+                .zip([200u8, 40, 90])
+                .all(|(&a, b)| a.abs_diff(b) <= 3);
+            assert!(close, "{name}: {px:?} is not (200, 40, 90)");
+        }
+    }
+}

@@ -4,41 +4,13 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use framesink::{
-    Codec, Container, Error, Frame, PixelLayout, Rational, Summary, Timestamp, VideoWriter,
-    WriterConfig,
+    Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
 };
 
 fn av1() -> WriterConfig {
     WriterConfig::default().with_codec(Codec::Av1)
-}
-
-/// Encodes `n` frames of the test pattern to `path`.
-fn encode_pattern(path: &Path, config: WriterConfig, w: u32, h: u32, n: u32) -> Summary {
-    let mut writer = VideoWriter::create(path, config).expect("create");
-    for t in 0..n {
-        let rgb = pattern(w, h, t);
-        writer
-            .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
-            .unwrap_or_else(|e| panic!("frame {t}: {e}"));
-    }
-    writer.finish().expect("finish")
-}
-
-fn pattern_frames(w: u32, h: u32, n: u32) -> Vec<u8> {
-    (0..n).flat_map(|t| pattern(w, h, t)).collect()
-}
-
-fn keyframes(path: &Path) -> Vec<usize> {
-    frame_infos(path)
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.key_frame)
-        .map(|(i, _)| i)
-        .collect()
 }
 
 /// The payload of the first box of type `kind` anywhere in `bytes` (a plain

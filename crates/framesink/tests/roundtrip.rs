@@ -3,29 +3,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use framesink::{
-    Container, Frame, PixelLayout, Rational, Summary, Timestamp, VideoWriter, Warning, WriterConfig,
+    Container, Frame, PixelLayout, Rational, Timestamp, VideoWriter, Warning, WriterConfig,
 };
-
-/// Encodes `n` frames of the test pattern to `path`.
-fn encode_pattern(path: &Path, config: WriterConfig, w: u32, h: u32, n: u32) -> Summary {
-    let mut writer = VideoWriter::create(path, config).expect("create");
-    for t in 0..n {
-        let rgb = pattern(w, h, t);
-        writer
-            .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
-            .unwrap_or_else(|e| panic!("frame {t}: {e}"));
-    }
-    writer.finish().expect("finish")
-}
-
-/// The pattern frames `0..n`, concatenated (the reference for PSNR).
-fn pattern_frames(w: u32, h: u32, n: u32) -> Vec<u8> {
-    (0..n).flat_map(|t| pattern(w, h, t)).collect()
-}
 
 #[test]
 fn thirty_fps_count_rate_duration_and_tags_are_exact() {
@@ -583,13 +564,7 @@ fn stream_sink_is_ftyp_moov_then_moof_mdat_pairs() {
     std::fs::write(&path, &bytes).unwrap();
     let p = probe(&path);
     assert_eq!(p.frames, n as u64);
-    let key: Vec<usize> = frame_infos(&path)
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.key_frame)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(key, [0, 10, 20, 30]);
+    assert_eq!(keyframes(&path), [0, 10, 20, 30]);
 }
 
 #[test]
@@ -683,13 +658,7 @@ fn default_keyframe_interval_is_about_two_seconds() {
         48,
         45,
     );
-    let key: Vec<usize> = frame_infos(&path)
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.key_frame)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(key, [0, 20, 40]);
+    assert_eq!(keyframes(&path), [0, 20, 40]);
 }
 
 #[test]

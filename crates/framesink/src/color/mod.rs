@@ -7,7 +7,8 @@ mod colormap_data;
 pub use colormap::Colormap;
 
 use yuvutils_rs::{
-    BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
+    BufferStoreMut, YuvConversionMode, YuvPlanarImage, YuvPlanarImageMut, YuvRange,
+    YuvStandardMatrix,
 };
 
 use crate::config::ColorMatrix;
@@ -23,13 +24,16 @@ pub enum Picture {
     Rgba(RgbaPicture),
 }
 
-/// Packed 8-bit RGBA, `width * 4` bytes a row.
+/// Packed RGBA, 8-bit (`width * 4` bytes a row) or 16-bit big-endian
+/// (`width * 8` bytes a row).
 #[derive(Clone, Debug, Default)]
 pub struct RgbaPicture {
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
+    /// 16-bit big-endian samples instead of 8-bit.
+    pub sixteen: bool,
     /// The pixels.
     pub data: Vec<u8>,
 }
@@ -197,20 +201,43 @@ impl Converter {
 }
 
 impl Converter {
-    /// Converts `frame` to packed 8-bit RGBA (alpha 255 where the layout
-    /// has none; 16-bit rounded exactly; BGR reordered).
-    pub fn to_rgba(&mut self, frame: &Frame<'_>, out: &mut RgbaPicture) -> Result<()> {
+    /// Converts `frame` to packed RGBA (alpha 255 where the layout has
+    /// none; BGR reordered; planar YUV through this converter's matrix):
+    /// 16-bit big-endian when the layout is 16-bit and `keep16` is set (APNG),
+    /// else 8-bit (16-bit input rounded exactly).
+    pub fn to_rgba(
+        &mut self,
+        frame: &Frame<'_>,
+        out: &mut RgbaPicture,
+        keep16: bool,
+    ) -> Result<()> {
         let (w, h) = (frame.width as usize, frame.height as usize);
+        let layout = frame.layout;
+        let (bps, ch) = (layout.bytes_per_sample(), layout.channels());
         out.width = frame.width;
         out.height = frame.height;
-        out.data.resize(w * h * 4, 0);
-        let layout = frame.layout;
+        out.sixteen = keep16 && bps == 2;
+        out.data.resize(w * h * if out.sixteen { 8 } else { 4 }, 0);
         if layout == PixelLayout::Yuv420p {
-            return Err(Error::Unsupported(
-                "planar YUV input cannot be written as GIF; give RGB or gray frames".into(),
-            ));
+            return yuv420_to_rgba(frame, out, self.matrix);
         }
-        let (bps, ch) = (layout.bytes_per_sample(), layout.channels());
+        if out.sixteen {
+            for (r, dst) in out.data.chunks_exact_mut(w * 8).enumerate() {
+                let src = &frame.data[r * frame.stride..r * frame.stride + w * ch * 2];
+                for (d, px) in dst.chunks_exact_mut(8).zip(src.chunks_exact(ch * 2)) {
+                    let s = |c: usize| u16::from_ne_bytes([px[2 * c], px[2 * c + 1]]);
+                    let rgba = match layout {
+                        PixelLayout::Gray16 => [s(0), s(0), s(0), u16::MAX],
+                        PixelLayout::Rgb16 => [s(0), s(1), s(2), u16::MAX],
+                        _ => [s(0), s(1), s(2), s(3)],
+                    };
+                    for (k, v) in rgba.iter().enumerate() {
+                        d[2 * k..2 * k + 2].copy_from_slice(&v.to_be_bytes());
+                    }
+                }
+            }
+            return Ok(());
+        }
         for (r, dst) in out.data.chunks_exact_mut(w * 4).enumerate() {
             let src = &frame.data[r * frame.stride..r * frame.stride + w * ch * bps];
             let sample = |px: &[u8], c: usize| -> u8 {
@@ -239,6 +266,40 @@ impl Converter {
         }
         Ok(())
     }
+}
+
+/// yuvutils' name for a matrix.
+fn yuv_matrix(matrix: ColorMatrix) -> YuvStandardMatrix {
+    match matrix {
+        ColorMatrix::Bt709 => YuvStandardMatrix::Bt709,
+        ColorMatrix::Bt601 => YuvStandardMatrix::Bt601,
+    }
+}
+
+/// Planar 4:2:0 limited-range input to 8-bit RGBA (GIF, APNG).
+fn yuv420_to_rgba(frame: &Frame<'_>, out: &mut RgbaPicture, matrix: ColorMatrix) -> Result<()> {
+    let (ys, cs) = (frame.stride, frame.stride.div_ceil(2));
+    let rows = frame.height.div_ceil(2) as usize;
+    let u0 = ys * frame.height as usize;
+    let v0 = u0 + cs * rows;
+    let image = YuvPlanarImage {
+        y_plane: &frame.data[..u0],
+        y_stride: ys as u32,
+        u_plane: &frame.data[u0..v0],
+        u_stride: cs as u32,
+        v_plane: &frame.data[v0..v0 + cs * rows],
+        v_stride: cs as u32,
+        width: frame.width,
+        height: frame.height,
+    };
+    yuvutils_rs::yuv420_to_rgba(
+        &image,
+        &mut out.data,
+        frame.width * 4,
+        YuvRange::Limited,
+        yuv_matrix(matrix),
+    )
+    .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))
 }
 
 /// Converts `rows` rows of packed 8-bit RGB(A)/BGR(A) (`src`, rows
@@ -271,10 +332,7 @@ fn rgb_rows(
         width: w,
         height: rows,
     };
-    let m = match matrix {
-        ColorMatrix::Bt709 => YuvStandardMatrix::Bt709,
-        ColorMatrix::Bt601 => YuvStandardMatrix::Bt601,
-    };
+    let m = yuv_matrix(matrix);
     f(
         &mut image,
         src,

@@ -1,6 +1,7 @@
 //! Lossless frames for APNG: each picture is compressed as a PNG by the png
 //! crate (filters + deflate) in a worker, and its IDAT payload becomes the
-//! frame's data; the muxer wraps it in fcTL/fdAT chunks.
+//! frame's data; the muxer wraps it in fcTL/fdAT chunks. 16-bit input stays
+//! 16-bit.
 
 use super::{CodecConfig, Encoded, Encoder};
 use crate::color::Picture;
@@ -29,17 +30,22 @@ impl PngColor {
         }
     }
 
-    /// RGBA pixels to this colour type's samples.
-    fn pack(self, rgba: &[u8]) -> Vec<u8> {
-        match self {
-            PngColor::Rgba => rgba.to_vec(),
-            PngColor::Rgb => rgba
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect(),
-            PngColor::Gray => rgba.chunks_exact(4).map(|p| p[0]).collect(),
-            PngColor::GrayAlpha => rgba.chunks_exact(4).flat_map(|p| [p[0], p[3]]).collect(),
+    /// RGBA pixels (4 samples of `bytes` bytes each) to this colour type's
+    /// samples.
+    fn pack(self, rgba: &[u8], bytes: usize) -> Vec<u8> {
+        let keep: &[usize] = match self {
+            PngColor::Rgba => return rgba.to_vec(),
+            PngColor::Rgb => &[0, 1, 2],
+            PngColor::Gray => &[0],
+            PngColor::GrayAlpha => &[0, 3],
+        };
+        let mut out = Vec::with_capacity(rgba.len() / 4 * keep.len());
+        for px in rgba.chunks_exact(4 * bytes) {
+            for &c in keep {
+                out.extend_from_slice(&px[c * bytes..(c + 1) * bytes]);
+            }
         }
+        out
     }
 }
 
@@ -87,21 +93,34 @@ impl Encoder for PngEncoder {
         {
             let mut enc = png::Encoder::new(&mut file, p.width, p.height);
             enc.set_color(self.color.png());
-            enc.set_depth(png::BitDepth::Eight);
+            enc.set_depth(if p.sixteen {
+                png::BitDepth::Sixteen
+            } else {
+                png::BitDepth::Eight
+            });
             let mut writer = enc.write_header().map_err(png_err)?;
+            let bytes = if p.sixteen { 2 } else { 1 };
             writer
-                .write_image_data(&self.color.pack(&p.data))
+                .write_image_data(&self.color.pack(&p.data, bytes))
                 .map_err(png_err)?;
             writer.finish().map_err(png_err)?;
         }
         let mut data = Vec::with_capacity(file.len());
         for (kind, body) in chunks(&file) {
             match kind {
-                b"IHDR" if self.config.is_none() => {
-                    self.config = Some(CodecConfig::Png {
-                        ihdr: body.to_vec(),
-                    })
-                }
+                b"IHDR" => match &self.config {
+                    Some(CodecConfig::Png { ihdr }) if ihdr != body => {
+                        return Err(Error::Encoder(
+                            "PNG frames changed their header (size or depth)".into(),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.config = Some(CodecConfig::Png {
+                            ihdr: body.to_vec(),
+                        })
+                    }
+                },
                 b"IDAT" => data.extend_from_slice(body),
                 _ => {}
             }

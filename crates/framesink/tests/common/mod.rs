@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use framesink::PixelLayout;
+use framesink::{Frame, PixelLayout, Summary, VideoWriter, WriterConfig};
 
 // ---------------------------------------------------------------- ffprobe
 
@@ -246,6 +246,33 @@ pub fn pattern(width: u32, height: u32, t: u32) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The pattern frames `0..n`, concatenated (the reference for PSNR).
+pub fn pattern_frames(w: u32, h: u32, n: u32) -> Vec<u8> {
+    (0..n).flat_map(|t| pattern(w, h, t)).collect()
+}
+
+/// Encodes `n` frames of the test pattern to `path`.
+pub fn encode_pattern(path: &Path, config: WriterConfig, w: u32, h: u32, n: u32) -> Summary {
+    let mut writer = VideoWriter::create(path, config).expect("create");
+    for t in 0..n {
+        let rgb = pattern(w, h, t);
+        writer
+            .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
+            .unwrap_or_else(|e| panic!("frame {t}: {e}"));
+    }
+    writer.finish().expect("finish")
+}
+
+/// The indices of the frames ffprobe flags as key frames.
+pub fn keyframes(path: &Path) -> Vec<usize> {
+    frame_infos(path)
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.key_frame)
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// A frame that is pure red on the left half and pure blue on the right.
