@@ -332,7 +332,10 @@ pub struct WriterConfig {
     /// Encoder threads. 0 means one per available core. Default: 0.
     pub threads: usize,
     /// AV1: rav1e's speed preset, 0 (slowest, smallest) to 10 (fastest).
-    /// `None` means [`DEFAULT_AV1_SPEED`]. Default: `None`.
+    /// `None` means [`DEFAULT_AV1_SPEED`], the fastest (measured, 60 frames
+    /// of smooth 720p on 2 cores, default quality: speed 10 7.4 fps 116 kB,
+    /// 9 3.6 fps 109 kB, 8 4.8 fps 82 kB, 6 3.7 fps 82 kB, all 42.2 dB).
+    /// Default: `None`.
     pub speed: Option<u8>,
     /// YCbCr matrix of the movie (tagged in it). Default: BT.709.
     pub matrix: ColorMatrix,
