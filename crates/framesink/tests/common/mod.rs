@@ -253,6 +253,16 @@ pub fn pattern_frames(w: u32, h: u32, n: u32) -> Vec<u8> {
     (0..n).flat_map(|t| pattern(w, h, t)).collect()
 }
 
+/// Mean PSNR of the movie at `path`, decoded by ffmpeg, against pattern
+/// frames `0..n` of `w` x `h`.
+pub fn pattern_psnr(path: &Path, w: u32, h: u32, n: u32) -> f64 {
+    mean_psnr(
+        &decode_rgb(path),
+        &pattern_frames(w, h, n),
+        (w * h * 3) as usize,
+    )
+}
+
 /// Encodes `n` frames of the test pattern to `path`.
 pub fn encode_pattern(path: &Path, config: WriterConfig, w: u32, h: u32, n: u32) -> Summary {
     let mut writer = VideoWriter::create(path, config).expect("create");
