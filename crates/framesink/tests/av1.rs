@@ -5,9 +5,7 @@
 mod common;
 
 use common::*;
-use framesink::{
-    Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
-};
+use framesink::{Codec, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig};
 
 fn av1() -> WriterConfig {
     WriterConfig::default().with_codec(Codec::Av1)
@@ -212,37 +210,6 @@ fn variable_timestamps_stay_with_their_frames_through_the_lookahead() {
     for (got, ms) in pts.iter().zip(times) {
         assert!((got - ms as f64 / 1000.0).abs() < 1e-4, "pts {pts:?}");
     }
-}
-
-#[test]
-fn av1_streams_as_fragments_that_decode() {
-    let dir = TestDir::new("av1_stream");
-    let sink = SharedVec::default();
-    let (w, h, n) = (96, 64, 25u32);
-    let mut writer = VideoWriter::new_stream(
-        sink.clone(),
-        av1()
-            .with_container(Container::Mp4)
-            .with_keyframe_interval(10),
-    )
-    .unwrap();
-    for t in 0..n {
-        writer
-            .push_frame(Frame::new(&pattern(w, h, t), w, h, PixelLayout::Rgb8))
-            .unwrap();
-    }
-    writer.finish().unwrap();
-    let bytes = sink.bytes();
-    let kinds = box_kinds(&bytes);
-    assert_eq!(&kinds[..2], ["ftyp", "moov"], "{kinds:?}");
-    assert!(
-        kinds[2..].chunks(2).all(|p| p == ["moof", "mdat"]),
-        "{kinds:?}"
-    );
-    let path = dir.join("stream.mp4");
-    std::fs::write(&path, &bytes).unwrap();
-    assert_eq!(probe(&path).frames, n as u64);
-    assert_eq!(keyframes(&path), [0, 10, 20]);
 }
 
 #[test]

@@ -529,38 +529,42 @@ fn create_overwrites_a_longer_existing_file() {
 
 #[test]
 fn stream_sink_is_ftyp_moov_then_moof_mdat_pairs() {
-    let dir = TestDir::new("stream");
-    let sink = SharedVec::default();
-    let (w, h, n) = (96, 64, 35u32);
-    let mut writer = VideoWriter::new_stream(
-        sink.clone(),
-        WriterConfig::default()
-            .with_container(Container::Mp4)
-            .with_keyframe_interval(10),
-    )
-    .unwrap();
-    for t in 0..n {
-        writer
-            .push_frame(Frame::new(&pattern(w, h, t), w, h, PixelLayout::Rgb8))
-            .unwrap();
+    // H.264, and AV1 whose packets come out of rav1e's lookahead late.
+    for codec in [framesink::Codec::H264, framesink::Codec::Av1] {
+        let dir = TestDir::new(&format!("stream_{codec}"));
+        let sink = SharedVec::default();
+        let (w, h, n) = (96, 64, 35u32);
+        let mut writer = VideoWriter::new_stream(
+            sink.clone(),
+            WriterConfig::default()
+                .with_codec(codec)
+                .with_container(Container::Mp4)
+                .with_keyframe_interval(10),
+        )
+        .unwrap();
+        for t in 0..n {
+            writer
+                .push_frame(Frame::new(&pattern(w, h, t), w, h, PixelLayout::Rgb8))
+                .unwrap();
+        }
+        let s = writer.finish().unwrap();
+        let bytes = sink.bytes();
+        assert_eq!(s.bytes, bytes.len() as u64);
+        let kinds = box_kinds(&bytes);
+        assert_eq!(&kinds[..2], ["ftyp", "moov"], "{codec}: {kinds:?}");
+        let rest = &kinds[2..];
+        assert!(!rest.is_empty() && rest.len() % 2 == 0, "{kinds:?}");
+        for pair in rest.chunks(2) {
+            assert_eq!(pair, ["moof", "mdat"], "{codec}: {kinds:?}");
+        }
+        // A fragment per GOP of 10 frames (each 1/3 s, under the 1 s limit).
+        assert_eq!(rest.len() / 2, 4, "{codec}: {kinds:?}");
+        let path = dir.join("stream.mp4");
+        std::fs::write(&path, &bytes).unwrap();
+        let p = probe(&path);
+        assert_eq!(p.frames, n as u64, "{codec}");
+        assert_eq!(keyframes(&path), [0, 10, 20, 30], "{codec}");
     }
-    let s = writer.finish().unwrap();
-    let bytes = sink.bytes();
-    assert_eq!(s.bytes, bytes.len() as u64);
-    let kinds = box_kinds(&bytes);
-    assert_eq!(&kinds[..2], ["ftyp", "moov"], "{kinds:?}");
-    let rest = &kinds[2..];
-    assert!(!rest.is_empty() && rest.len() % 2 == 0, "{kinds:?}");
-    for pair in rest.chunks(2) {
-        assert_eq!(pair, ["moof", "mdat"], "{kinds:?}");
-    }
-    // A fragment per GOP of 10 frames (each 1/3 s, under the 1 s limit).
-    assert_eq!(rest.len() / 2, 4, "{kinds:?}");
-    let path = dir.join("stream.mp4");
-    std::fs::write(&path, &bytes).unwrap();
-    let p = probe(&path);
-    assert_eq!(p.frames, n as u64);
-    assert_eq!(keyframes(&path), [0, 10, 20, 30]);
 }
 
 #[test]
