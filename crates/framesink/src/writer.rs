@@ -380,7 +380,7 @@ impl VideoWriter {
             return Err(self.fail());
         };
         let converted = match &mut picture {
-            // AV1 codes odd sizes: the picture is still padded to even
+            // AV1 codes odd heights: the picture is still padded to even
             // sizes for 4:2:0, and the encoder leaves the padding out.
             Picture::Yuv(p) => self.converter.convert(
                 &frame,
@@ -810,7 +810,9 @@ impl Outbox {
 
     /// Pairs the encoder's new packets with their frames and sends them.
     fn send(&mut self, enc: &dyn Encoder) -> Result<()> {
-        for e in std::mem::take(&mut self.encoded) {
+        // Taken out and put back, so its allocation serves every frame.
+        let mut encoded = std::mem::take(&mut self.encoded);
+        for e in encoded.drain(..) {
             let w = self.waiting.pop_front().ok_or_else(|| {
                 Error::Encoder("the encoder gave more packets than it was given frames".into())
             })?;
@@ -840,6 +842,7 @@ impl Outbox {
                 config,
             })?;
         }
+        self.encoded = encoded;
         self.send_ends()
     }
 
