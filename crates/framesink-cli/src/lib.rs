@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use framesink::mux::Output;
 use framesink::{
     Codec, ColorMatrix, Container, Frame, PixelLayout, Rational, Summary, VideoWriter, WriterConfig,
 };
@@ -33,6 +34,20 @@ enum Command {
     ///
     /// Example: `sim | framesink encode out.mp4 --size 640x480 --pix-fmt rgb24 --fps 30`
     Encode(Box<EncodeArgs>),
+    /// Join movies (parts) into one without re-encoding: MP4s (H.264 or AV1,
+    /// plain or fragmented) or GIFs that framesink made with the same settings.
+    ///
+    /// Example: `framesink join movie.mp4 part-000.mp4 part-001.mp4 part-002.mp4`
+    Join {
+        /// The movie to write (`-` for fragmented MP4 on stdout).
+        output: PathBuf,
+        /// The parts, in order.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// No summary line.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Write a 10 s 1280x720 animation, to try framesink with nothing else installed.
     Demo {
         /// The movie to write (.mp4, .m4v, .mov; `-` for fragmented MP4 on stdout).
@@ -131,6 +146,11 @@ where
     let result = match cli.command {
         Command::Encode(args) => encode(*args),
         Command::Demo { output, seconds } => demo::run(&output, seconds),
+        Command::Join {
+            output,
+            parts,
+            quiet,
+        } => join(&output, &parts, quiet),
     };
     match result {
         Ok(()) => 0,
@@ -163,6 +183,74 @@ pub(crate) fn open_writer(output: &Path, config: WriterConfig) -> AnyResult<Vide
         Ok(VideoWriter::new_stream(StdoutSink, config)?)
     } else {
         Ok(VideoWriter::create(output, config)?)
+    }
+}
+
+/// `framesink join OUTPUT PART...`: the parts are opened one at a time, as
+/// they are joined; a bad part is reported after the parts before it were
+/// finished into OUTPUT.
+fn join(output: &Path, parts: &[PathBuf], quiet: bool) -> AnyResult<()> {
+    let progress = Progress::new(None, quiet);
+    for p in parts {
+        if p == output {
+            return Err(format!(
+                "the output {} is also a part; write the joined movie to a new file",
+                p.display()
+            )
+            .into());
+        }
+    }
+    let sink = if output.as_os_str() == "-" {
+        if io::stdout().is_terminal() {
+            return Err(
+                "refusing to write a movie to a terminal; redirect stdout or name a file".into(),
+            );
+        }
+        Output::Stream(Box::new(StdoutSink))
+    } else {
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(output)
+            .map_err(|e| format!("cannot create {}: {e}", output.display()))?;
+        Output::Seekable(Box::new(file))
+    };
+    let opened = parts.iter().map(|p| {
+        let file = File::open(p).map_err(|e| {
+            framesink::Error::Io(io::Error::new(
+                e.kind(),
+                format!("cannot open part {}: {e}", p.display()),
+            ))
+        });
+        (p.display().to_string(), file)
+    });
+    let mut joiner = framesink::Joiner::new(sink);
+    let mut failed = None;
+    for (name, file) in opened {
+        let r = file.and_then(|f| joiner.append_part(BufReader::new(f), &name));
+        if let Err(e) = r {
+            failed = Some(e);
+            break;
+        }
+    }
+    if joiner.parts() == 0 {
+        if output.as_os_str() != "-" {
+            let _ = std::fs::remove_file(output);
+        }
+        return Err(failed.map_or_else(|| "no parts".into(), Into::into));
+    }
+    let parts_done = joiner.parts();
+    let summary = joiner.finish()?;
+    progress.done(&summary, output);
+    match failed {
+        Some(e) => Err(format!(
+            "{e}\n  the {parts_done} part(s) before it were joined into {}",
+            output.display()
+        )
+        .into()),
+        None => Ok(()),
     }
 }
 

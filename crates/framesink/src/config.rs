@@ -531,6 +531,21 @@ impl WriterConfig {
         }
     }
 
+    /// The encoder and its settings as the movie names them (the MP4
+    /// compressor name, at most 31 bytes): parts made with other settings
+    /// are refused by join.
+    pub fn encoder_name(&self, codec: Codec) -> String {
+        let rate = match self.bitrate_kbps {
+            Some(k) => format!("{k}k"),
+            None => format!("q{}", self.quality),
+        };
+        match codec {
+            Codec::H264 => format!("framesink H.264 {rate}"),
+            Codec::Av1 => format!("framesink AV1 {rate} s{}", self.effective_speed()),
+            other => format!("framesink {other}"),
+        }
+    }
+
     /// The AV1 speed preset that will be used.
     pub fn effective_speed(&self) -> u8 {
         self.speed.unwrap_or(DEFAULT_AV1_SPEED)

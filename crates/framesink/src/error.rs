@@ -30,6 +30,17 @@ pub enum Error {
     /// The encoder failed.
     #[error("encoder error: {0}")]
     Encoder(String),
+    /// A part given to [`join`](crate::segment::join) cannot be joined: not a
+    /// movie framesink reads, damaged, or unlike the first part.
+    #[error("cannot join part {index} ({name}): {message}")]
+    InvalidPart {
+        /// Its position among the parts, from 0.
+        index: usize,
+        /// Its name (the path, or what the caller called it).
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The container writer failed.
     #[error("MP4 writer error: {0}")]
     Mux(String),

@@ -23,9 +23,11 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod mux;
+pub mod segment;
 mod writer;
 
 pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};
 pub use error::{Error, Result};
 pub use frame::{Frame, PixelLayout, Timestamp};
+pub use segment::{join, Joiner, Segment, StreamInfo};
 pub use writer::{Summary, VideoWriter, Warning};

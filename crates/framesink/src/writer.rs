@@ -17,8 +17,9 @@ use crate::config::{Codec, Container, WriterConfig};
 use crate::encode::{self, CodecConfig, Encoded, Encoder, Packet};
 use crate::error::{Error, Result};
 use crate::frame::{Frame, PixelLayout};
-use crate::mux::mp4::{Mp4Muxer, TrackInfo};
+use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
+use crate::segment::{Joiner, StreamInfo};
 
 /// Something the caller should know that is not an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +115,24 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary of a joined movie.
+    pub(crate) fn joined(info: &StreamInfo, frames: u64, duration_ticks: u64, bytes: u64) -> Self {
+        Summary {
+            frames,
+            duration_ticks,
+            timescale: info.timescale,
+            bytes,
+            codec: info.codec,
+            profile: profile(info.codec),
+            width: info.width,
+            height: info.height,
+            coded_width: info.width,
+            coded_height: info.height,
+            warnings: Vec::new(),
+            frames_dropped: 0,
+        }
+    }
+
     /// Duration in seconds.
     pub fn duration_secs(&self) -> f64 {
         self.duration_ticks as f64 / self.timescale as f64
@@ -515,15 +534,12 @@ impl VideoWriter {
             });
         }
         let output = self.output.take().expect("output is taken once");
-        let track = TrackInfo {
-            width: cw,
-            height: ch,
-            timescale: self.timescale,
-            default_duration: self.frame_ticks,
-            matrix: self.config.matrix,
-        };
+        let mut info = StreamInfo::new(self.codec, cw, ch, self.timescale, self.frame_ticks);
+        info.matrix = self.config.matrix;
+        info.encoder = self.config.encoder_name(self.codec);
+        info.loops = self.config.loops;
         let muxer: Box<dyn Muxer> = match self.container {
-            Container::Mp4 => Box::new(Mp4Muxer::new(output, track)),
+            Container::Mp4 => Box::new(Mp4Muxer::new(output, info.clone())),
             #[cfg(feature = "gif")]
             Container::Gif => Box::new(crate::mux::gif::GifMuxer::new(
                 output,
@@ -593,7 +609,7 @@ impl VideoWriter {
         let (recycle_tx, recycled) = mpsc::channel::<Picture>();
         let muxer = std::thread::Builder::new()
             .name("framesink-mux".into())
-            .spawn(move || mux_loop(muxer, seg_rx))?;
+            .spawn(move || mux_loop(Joiner::with_muxer(muxer), info, seg_rx))?;
         let mut workers = Vec::with_capacity(threads);
         let mut first = Some(first);
         for i in 0..threads {
@@ -688,13 +704,7 @@ impl VideoWriter {
             timescale: self.timescale,
             bytes,
             codec: self.codec,
-            profile: match self.codec {
-                Codec::H264 => "High",
-                Codec::Av1 => "Main",
-                Codec::Gif => "GIF89a",
-                Codec::Png => "APNG",
-                Codec::Ffmpeg => "external",
-            },
+            profile: profile(self.codec),
             frames_dropped: self.dropped,
             width,
             height,
@@ -712,6 +722,16 @@ impl Drop for VideoWriter {
         if self.pipeline.is_some() || self.created.is_some() && self.frames == 0 {
             let _ = self.shutdown();
         }
+    }
+}
+
+fn profile(codec: Codec) -> &'static str {
+    match codec {
+        Codec::H264 => "High",
+        Codec::Av1 => "Main",
+        Codec::Gif => "GIF89a",
+        Codec::Png => "APNG",
+        Codec::Ffmpeg => "external",
     }
 }
 
@@ -735,7 +755,7 @@ fn encode_loop(
 ) -> Result<()> {
     let mut out = Outbox {
         mux,
-        sent_config: false,
+        segment: None,
         waiting: VecDeque::new(),
         ends: VecDeque::new(),
         encoded: Vec::new(),
@@ -795,7 +815,8 @@ struct Waiting {
 /// is reported ended only once its last packet has gone.
 struct Outbox {
     mux: Sender<MuxMsg>,
-    sent_config: bool,
+    /// The segment of the last packet sent.
+    segment: Option<u64>,
     waiting: VecDeque<Waiting>,
     ends: VecDeque<(u64, u64)>,
     encoded: Vec<Encoded>,
@@ -822,13 +843,14 @@ impl Outbox {
                     w.index
                 )));
             }
-            // The codec's setup data go with this worker's first packet.
-            let config = if self.sent_config {
+            // The codec's setup data go with each segment's first packet:
+            // the joiner checks every segment's against the first's.
+            let config = if self.segment == Some(w.segment) {
                 None
             } else {
                 enc.codec_config().cloned()
             };
-            self.sent_config |= config.is_some();
+            self.segment = Some(w.segment);
             let packet = Packet {
                 data: e.data,
                 keyframe: e.keyframe,
@@ -859,50 +881,72 @@ impl Outbox {
     }
 }
 
-/// Writes packets in movie order: those of the segment being written go
-/// straight to the muxer, those of later segments wait.
-fn mux_loop(mut muxer: Box<dyn Muxer>, msgs: Receiver<MuxMsg>) -> Result<u64> {
+/// Writes packets in movie order through the joiner, one segment after
+/// another: those of the segment being written go straight on, those of
+/// later segments wait.
+fn mux_loop(mut joiner: Joiner, info: StreamInfo, msgs: Receiver<MuxMsg>) -> Result<u64> {
     #[derive(Default)]
     struct Waiting {
+        config: Option<CodecConfig>,
         packets: Vec<Packet>,
         end: Option<u64>,
     }
+    let begin = |joiner: &mut Joiner, segment: u64, config: Option<CodecConfig>| {
+        let mut info = info.clone();
+        info.config = config.or_else(|| joiner.info().and_then(|i| i.config.clone()));
+        joiner.begin(&info, &format!("segment {segment}"))
+    };
+    // Packets come with times on the movie's clock; the joiner counts from
+    // each segment's start, which is where the one before ended.
+    let rebase = |joiner: &Joiner, mut p: Packet| {
+        p.pts -= joiner.offset();
+        p
+    };
     let mut waiting: BTreeMap<u64, Waiting> = BTreeMap::new();
     let mut next = 0u64;
-    let mut config: Option<CodecConfig> = None;
+    let mut started = false;
     for msg in msgs {
         match msg {
             MuxMsg::Packet {
                 segment,
                 packet,
-                config: c,
+                config,
             } => {
-                if let Some(c) = c {
-                    match &config {
-                        Some(old) if *old != c => {
-                            return Err(Error::Mux(
-                                "encoders produced different parameter sets".into(),
-                            ))
-                        }
-                        _ => config = Some(c),
-                    }
-                }
                 if segment == next {
-                    muxer.write_packet(packet, config.as_ref())?;
+                    if !started {
+                        begin(&mut joiner, segment, config)?;
+                        started = true;
+                    }
+                    joiner.packet(rebase(&joiner, packet))?;
                 } else {
-                    waiting.entry(segment).or_default().packets.push(packet);
+                    let w = waiting.entry(segment).or_default();
+                    if w.packets.is_empty() {
+                        w.config = config;
+                    }
+                    w.packets.push(packet);
                 }
             }
             MuxMsg::End { segment, end_pts } => {
                 waiting.entry(segment).or_default().end = Some(end_pts);
                 // Write every segment that is now complete, in order.
                 while let Some(end) = waiting.get(&next).and_then(|w| w.end) {
-                    muxer.end_fragment(end)?;
-                    waiting.remove(&next);
+                    let w = waiting.remove(&next).expect("looked up above");
+                    if !started {
+                        begin(&mut joiner, next, w.config)?;
+                    }
+                    for p in w.packets {
+                        joiner.packet(rebase(&joiner, p))?;
+                    }
+                    joiner.end(end - joiner.offset())?;
                     next += 1;
+                    started = false;
                     if let Some(w) = waiting.get_mut(&next) {
-                        for p in std::mem::take(&mut w.packets) {
-                            muxer.write_packet(p, config.as_ref())?;
+                        if !w.packets.is_empty() {
+                            begin(&mut joiner, next, w.config.take())?;
+                            started = true;
+                            for p in std::mem::take(&mut w.packets) {
+                                joiner.packet(rebase(&joiner, p))?;
+                            }
                         }
                     }
                 }
@@ -914,5 +958,5 @@ fn mux_loop(mut muxer: Box<dyn Muxer>, msgs: Receiver<MuxMsg>) -> Result<u64> {
             "segment {next} is missing before segment {n}"
         )));
     }
-    muxer.finish()
+    joiner.finish_bytes()
 }

@@ -6,7 +6,10 @@ pub mod apng;
 pub mod ffmpeg;
 #[cfg(feature = "gif")]
 pub mod gif;
+#[cfg(feature = "gif")]
+pub(crate) mod gif_read;
 pub mod mp4;
+pub(crate) mod mp4_read;
 
 use std::io::{self, Read, Seek, Write};
 

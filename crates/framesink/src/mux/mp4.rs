@@ -13,23 +13,9 @@ use mp4_atom::{
 };
 
 use super::{Muxer, Output};
+use crate::segment::StreamInfo;
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, Result};
-
-/// What the track looks like.
-#[derive(Clone, Debug)]
-pub struct TrackInfo {
-    /// Coded (and displayed) width.
-    pub width: u32,
-    /// Coded (and displayed) height.
-    pub height: u32,
-    /// Ticks per second.
-    pub timescale: u32,
-    /// Duration of the last frame, in ticks (one frame period).
-    pub default_duration: u32,
-    /// Colour tags for the `colr` box.
-    pub matrix: crate::config::ColorMatrix,
-}
 
 const SYNC_FLAGS: u32 = 0x0200_0000; // depends on nothing
 const NON_SYNC_FLAGS: u32 = 0x0101_0000; // depends on others, not a sync sample
@@ -50,7 +36,7 @@ struct Chunk {
 /// Writes H.264 or AV1 packets into an MP4.
 pub struct Mp4Muxer {
     out: Output,
-    track: TrackInfo,
+    track: StreamInfo,
     config: Option<CodecConfig>,
     pending: Vec<Packet>,
     /// Bytes written so far (the current end of the file).
@@ -99,11 +85,11 @@ fn mdat_header(len: u64) -> Vec<u8> {
 
 impl Mp4Muxer {
     /// A muxer writing to `out`. Nothing is written until the first packet.
-    pub fn new(out: Output, track: TrackInfo) -> Self {
+    pub fn new(out: Output, track: StreamInfo) -> Self {
         Mp4Muxer {
             out,
+            config: track.config.clone(),
             track,
-            config: None,
             pending: Vec::new(),
             pos: 0,
             sequence: 0,
@@ -134,13 +120,15 @@ impl Mp4Muxer {
 
     /// Adds the next packet (in presentation order, `pts` increasing).
     pub fn write_packet(&mut self, packet: Packet, config: Option<&CodecConfig>) -> Result<()> {
-        if self.config.is_none() {
-            let Some(c) = config else {
+        if self.pos == 0 {
+            if let Some(c) = config {
+                self.config = Some(c.clone());
+            }
+            if self.config.is_none() {
                 return Err(Error::Mux(
                     "the first packet came without codec parameters".into(),
                 ));
-            };
-            self.config = Some(c.clone());
+            }
             self.write_init()?;
         }
         if let Some(first) = self.pending.first() {
@@ -251,14 +239,20 @@ impl Mp4Muxer {
         } else {
             0
         };
-        let visual = |compressor: &str| Visual {
+        let default_name = match &self.config {
+            Some(CodecConfig::Av1 { .. }) => "framesink AV1",
+            _ => "framesink H.264",
+        };
+        let name = if t.encoder.is_empty() { default_name } else { &t.encoder };
+        let visual = |_: &str| Visual {
             data_reference_index: 1,
             width: t.width as u16,
             height: t.height as u16,
             horizresolution: 72.into(),
             vertresolution: 72.into(),
             frame_count: 1,
-            compressor: compressor.into(),
+            // The encoder and its settings (31 bytes at most), which join compares.
+            compressor: name.chars().take(31).collect::<String>().into(),
             depth: 24,
         };
         let colr = Some(Colr::Nclx {
@@ -415,11 +409,11 @@ impl Mp4Muxer {
     /// Writes what is pending and, on a seekable sink, rewrites the file as a
     /// plain MP4 with `moov` first. Returns the file size.
     pub fn finish(mut self) -> Result<u64> {
-        if self.config.is_none() {
+        if self.pos == 0 {
             return Err(Error::Mux("no frames were written".into()));
         }
         if let Some(last) = self.pending.last() {
-            let end = last.pts + self.track.default_duration as u64;
+            let end = last.pts + self.track.frame_ticks as u64;
             self.write_fragment(end)?;
         }
         let size = if matches!(self.out, Output::Seekable(_)) {
@@ -627,14 +621,8 @@ mod tests {
         }
     }
 
-    fn track() -> TrackInfo {
-        TrackInfo {
-            width: 64,
-            height: 48,
-            timescale: 30000,
-            default_duration: 1001,
-            matrix: Default::default(),
-        }
+    fn track() -> StreamInfo {
+        StreamInfo::new(crate::Codec::H264, 64, 48, 30000, 1001)
     }
 
     #[test]

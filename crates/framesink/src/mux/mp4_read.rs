@@ -1,0 +1,475 @@
+//! Reads an MP4 part for joining: its stream description and where each of
+//! its samples lies (plain sample tables, fragments, or both), all checked
+//! against the file's length before a byte of sample data is copied. Boxes
+//! are decoded by mp4-atom; every length read from the file is checked
+//! against what remains before anything is allocated for it.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use mp4_atom::{Codec as StsdCodec, Colr, Decode, FourCC, Moof, Moov, StszSamples};
+
+use crate::config::{Codec, ColorMatrix};
+use crate::encode::{CodecConfig, Packet};
+use crate::error::Result;
+use crate::segment::{Joiner, StreamInfo};
+
+/// The largest `moov` read (its sample table: about 12 bytes a frame).
+const MAX_MOOV: u64 = 256 << 20;
+/// The largest `moof` read.
+const MAX_MOOF: u64 = 64 << 20;
+/// The most samples a part may hold (about 3.8 days at 30 fps).
+const MAX_SAMPLES: usize = 10_000_000;
+/// ISO BMFF `sample_is_non_sync_sample`.
+const NON_SYNC: u32 = 0x0001_0000;
+
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    offset: u64,
+    size: u32,
+    duration: u32,
+    keyframe: bool,
+}
+
+/// A top-level box: its type, where it starts, its whole length.
+struct TopBox {
+    kind: [u8; 4],
+    start: u64,
+    len: u64,
+}
+
+/// An MP4 part, read and checked, ready to copy.
+pub(crate) struct Mp4Part {
+    info: StreamInfo,
+    samples: Vec<Sample>,
+}
+
+type Check<T> = std::result::Result<T, String>;
+
+fn kind_name(kind: &[u8; 4]) -> String {
+    String::from_utf8_lossy(kind).into_owned()
+}
+
+/// Lists the top-level boxes, checking that each lies within the file.
+fn top_boxes<R: Read + Seek>(r: &mut R, len: u64) -> Check<Vec<TopBox>> {
+    let mut boxes = Vec::new();
+    let mut pos = 0u64;
+    while pos < len {
+        let left = len - pos;
+        if left < 8 {
+            return Err(format!(
+                "it is truncated: {left} stray bytes at byte {pos}, too few for a box header"
+            ));
+        }
+        let mut h = [0u8; 16];
+        r.seek(SeekFrom::Start(pos)).map_err(|e| e.to_string())?;
+        r.read_exact(&mut h[..8]).map_err(|e| e.to_string())?;
+        let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
+        let kind = [h[4], h[5], h[6], h[7]];
+        let (size, header) = match size32 {
+            0 => (left, 8),
+            1 => {
+                if left < 16 {
+                    return Err(format!(
+                        "it is truncated: box '{}' at byte {pos} has a 64-bit size but the file ends first",
+                        kind_name(&kind)
+                    ));
+                }
+                r.read_exact(&mut h[8..]).map_err(|e| e.to_string())?;
+                (
+                    u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
+                    16,
+                )
+            }
+            s => (s, 8),
+        };
+        if !kind.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
+            return Err(format!(
+                "byte {pos} does not start a box (type bytes {kind:02x?}); the file is damaged"
+            ));
+        }
+        if size < header {
+            return Err(format!(
+                "box '{}' at byte {pos} claims {size} bytes, less than its own header",
+                kind_name(&kind)
+            ));
+        }
+        if size > left {
+            return Err(format!(
+                "it is truncated: box '{}' at byte {pos} claims {size} bytes but only {left} remain",
+                kind_name(&kind)
+            ));
+        }
+        boxes.push(TopBox {
+            kind,
+            start: pos,
+            len: size,
+        });
+        pos += size;
+    }
+    Ok(boxes)
+}
+
+fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check<T> {
+    if b.len > max {
+        return Err(format!(
+            "box '{}' at byte {} is {} bytes, more than the {max} framesink reads",
+            kind_name(&b.kind),
+            b.start,
+            b.len
+        ));
+    }
+    let mut buf = vec![0u8; b.len as usize];
+    r.seek(SeekFrom::Start(b.start)).map_err(|e| e.to_string())?;
+    r.read_exact(&mut buf).map_err(|e| e.to_string())?;
+    T::decode(&mut &buf[..]).map_err(|e| {
+        format!(
+            "box '{}' at byte {} cannot be read: {e}",
+            kind_name(&b.kind),
+            b.start
+        )
+    })
+}
+
+/// The stream a `moov` describes, the default sample values of its
+/// fragments (trex: duration, size, flags), and its track id.
+fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
+    let [trak] = &moov.trak[..] else {
+        return Err(format!(
+            "it holds {} tracks; join takes MP4s with one video track, as framesink makes them",
+            moov.trak.len()
+        ));
+    };
+    let handler = trak.mdia.hdlr.handler;
+    if handler != FourCC::new(b"vide") {
+        return Err(format!("its track is '{handler}', not video ('vide')"));
+    }
+    let timescale = trak.mdia.mdhd.timescale;
+    if timescale == 0 {
+        return Err("its timescale is 0".into());
+    }
+    let stbl = &trak.mdia.minf.stbl;
+    let [entry] = &stbl.stsd.codecs[..] else {
+        return Err(format!(
+            "it has {} sample descriptions; join takes one",
+            stbl.stsd.codecs.len()
+        ));
+    };
+    let (codec, visual, colr, config) = match entry {
+        StsdCodec::Avc1(a) => {
+            let ([sps], [pps]) = (
+                &a.avcc.sequence_parameter_sets[..],
+                &a.avcc.picture_parameter_sets[..],
+            ) else {
+                return Err(format!(
+                    "its avcC has {} SPS and {} PPS; join takes one of each",
+                    a.avcc.sequence_parameter_sets.len(),
+                    a.avcc.picture_parameter_sets.len()
+                ));
+            };
+            let config = CodecConfig::Avc {
+                sps: sps.clone(),
+                pps: pps.clone(),
+            };
+            (Codec::H264, &a.visual, &a.colr, config)
+        }
+        StsdCodec::Av01(a) => {
+            let config = CodecConfig::Av1 {
+                level: a.av1c.seq_level_idx_0,
+                sequence_header: a.av1c.config_obus.clone(),
+            };
+            (Codec::Av1, &a.visual, &a.colr, config)
+        }
+        other => {
+            return Err(format!(
+                "its codec is {other:?}; join takes H.264 (avc1) and AV1 (av01)"
+            )
+            .chars()
+            .take(200)
+            .collect())
+        }
+    };
+    let matrix = match colr {
+        Some(Colr::Nclx {
+            matrix_coefficients: 6 | 5,
+            ..
+        }) => ColorMatrix::Bt601,
+        Some(Colr::Nclx {
+            matrix_coefficients: 1,
+            ..
+        })
+        | None => ColorMatrix::Bt709,
+        Some(Colr::Nclx {
+            matrix_coefficients: m,
+            ..
+        }) => {
+            return Err(format!(
+                "its colour matrix is {m}; join takes BT.709 (1) and BT.601 (6)"
+            ))
+        }
+        Some(_) => ColorMatrix::Bt709,
+    };
+    let trex = moov
+        .mvex
+        .as_ref()
+        .and_then(|m| m.trex.iter().find(|t| t.track_id == trak.tkhd.track_id))
+        .map_or((0, 0, 0), |t| {
+            (
+                t.default_sample_duration,
+                t.default_sample_size,
+                t.default_sample_flags,
+            )
+        });
+    let mut info = StreamInfo::new(
+        codec,
+        visual.width as u32,
+        visual.height as u32,
+        timescale,
+        0,
+    );
+    info.matrix = matrix;
+    info.encoder = visual.compressor.as_ref().to_string();
+    info.config = Some(config);
+    Ok((info, trex, trak.tkhd.track_id))
+}
+
+fn push(samples: &mut Vec<Sample>, s: Sample, len: u64) -> Check<()> {
+    if samples.len() >= MAX_SAMPLES {
+        return Err(format!(
+            "it holds more than {MAX_SAMPLES} frames; split it into smaller parts"
+        ));
+    }
+    let i = samples.len();
+    if s.size == 0 {
+        return Err(format!("frame {i} is empty (0 bytes)"));
+    }
+    if s.duration == 0 {
+        return Err(format!("frame {i} lasts 0 ticks"));
+    }
+    if s.offset.checked_add(s.size as u64).is_none_or(|end| end > len) {
+        return Err(format!(
+            "it is truncated or damaged: frame {i} ({} bytes at byte {}) lies past the end of the file ({len} bytes)",
+            s.size, s.offset
+        ));
+    }
+    samples.push(s);
+    Ok(())
+}
+
+/// The samples of a plain (non-fragmented) sample table.
+fn table_samples(moov: &Moov, len: u64, samples: &mut Vec<Sample>) -> Check<()> {
+    let stbl = &moov.trak[0].mdia.minf.stbl;
+    let (count, sizes): (usize, Box<dyn Fn(usize) -> u32>) = match &stbl.stsz.samples {
+        StszSamples::Identical { count, size } => {
+            let size = *size;
+            (*count as usize, Box::new(move |_| size))
+        }
+        StszSamples::Different { sizes } => (sizes.len(), Box::new(|i| sizes[i])),
+    };
+    if count == 0 {
+        return Ok(());
+    }
+    if count > MAX_SAMPLES || count as u64 > len {
+        return Err(format!(
+            "its sample table claims {count} frames, more than a file of {len} bytes can hold"
+        ));
+    }
+    if stbl.ctts.is_some() {
+        return Err(
+            "its frames are reordered (ctts: B-frames); join takes framesink's streams, which have none"
+                .into(),
+        );
+    }
+    let offsets: Vec<u64> = match (&stbl.stco, &stbl.co64) {
+        (_, Some(c)) => c.entries.clone(),
+        (Some(c), None) => c.entries.iter().map(|&o| o as u64).collect(),
+        (None, None) => return Err("its sample table has no chunk offsets (stco/co64)".into()),
+    };
+    let mut durations = stbl
+        .stts
+        .entries
+        .iter()
+        .flat_map(|e| std::iter::repeat_n(e.sample_delta, e.sample_count as usize));
+    let sync = stbl.stss.as_ref().map(|s| &s.entries);
+    let mut next_sync = 0usize;
+    let stsc = &stbl.stsc.entries;
+    let mut sample = 0usize;
+    for (chunk, &chunk_offset) in offsets.iter().enumerate() {
+        // The run of stsc that covers this chunk (first_chunk counts from 1).
+        let per_chunk = stsc
+            .iter()
+            .rev()
+            .find(|e| e.first_chunk as usize <= chunk + 1)
+            .map_or(0, |e| e.samples_per_chunk) as usize;
+        let mut at = chunk_offset;
+        for _ in 0..per_chunk {
+            if sample >= count {
+                break;
+            }
+            let size = sizes(sample);
+            let duration = durations.next().ok_or_else(|| {
+                format!("its time table (stts) covers fewer than its {count} frames")
+            })?;
+            let keyframe = match sync {
+                None => true,
+                Some(s) => {
+                    while next_sync < s.len() && (s[next_sync] as usize) < sample + 1 {
+                        next_sync += 1;
+                    }
+                    next_sync < s.len() && s[next_sync] as usize == sample + 1
+                }
+            };
+            push(
+                samples,
+                Sample {
+                    offset: at,
+                    size,
+                    duration,
+                    keyframe,
+                },
+                len,
+            )?;
+            at += size as u64;
+            sample += 1;
+        }
+    }
+    if sample != count {
+        return Err(format!(
+            "its chunk table (stsc/stco) places {sample} of its {count} frames"
+        ));
+    }
+    Ok(())
+}
+
+/// The samples of one `moof` that starts at `start`.
+fn fragment_samples(
+    moof: &Moof,
+    start: u64,
+    track_id: u32,
+    trex: (u32, u32, u32),
+    len: u64,
+    samples: &mut Vec<Sample>,
+) -> Check<()> {
+    for traf in &moof.traf {
+        let t = &traf.tfhd;
+        if t.track_id != track_id {
+            return Err(format!(
+                "a fragment at byte {start} is for track {}, but the part's track is {track_id}",
+                t.track_id
+            ));
+        }
+        if t.sample_description_index.is_some_and(|i| i != 1) {
+            return Err(format!(
+                "a fragment at byte {start} uses sample description {}; join takes one",
+                t.sample_description_index.unwrap_or(0)
+            ));
+        }
+        let base = t.base_data_offset.unwrap_or(start);
+        let duration = t.default_sample_duration.unwrap_or(trex.0);
+        let size = t.default_sample_size.unwrap_or(trex.1);
+        let flags = t.default_sample_flags.unwrap_or(trex.2);
+        let mut at = base;
+        for trun in &traf.trun {
+            if let Some(off) = trun.data_offset {
+                at = base.checked_add_signed(off as i64).ok_or_else(|| {
+                    format!("a fragment at byte {start} points before the file's start")
+                })?;
+            }
+            for e in trun.samples.iter() {
+                if e.cts.is_some_and(|c| c != 0) {
+                    return Err(
+                        "its frames are reordered (composition offsets: B-frames); join takes framesink's streams, which have none"
+                            .into(),
+                    );
+                }
+                let sample_size = e.size.unwrap_or(size);
+                let f = e.flags.unwrap_or(flags);
+                push(
+                    samples,
+                    Sample {
+                        offset: at,
+                        size: sample_size,
+                        duration: e.duration.unwrap_or(duration),
+                        keyframe: f & NON_SYNC == 0,
+                    },
+                    len,
+                )?;
+                at += sample_size as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Mp4Part {
+    /// Reads the boxes of a part of `len` bytes and plans the copy.
+    pub(crate) fn open<R: Read + Seek>(r: &mut R, len: u64) -> Check<Self> {
+        let boxes = top_boxes(r, len)?;
+        let mut moovs = boxes.iter().filter(|b| &b.kind == b"moov");
+        let (Some(moov_box), None) = (moovs.next(), moovs.next()) else {
+            let n = boxes.iter().filter(|b| &b.kind == b"moov").count();
+            return Err(if n == 0 {
+                "it has no 'moov' box (the stream's description); it is not a whole MP4".into()
+            } else {
+                format!("it has {n} 'moov' boxes; an MP4 has one")
+            });
+        };
+        let moov: Moov = read_box(r, moov_box, MAX_MOOV)?;
+        let (mut info, trex, track_id) = stream_of(&moov)?;
+        let mut samples = Vec::new();
+        table_samples(&moov, len, &mut samples)?;
+        for b in boxes.iter().filter(|b| &b.kind == b"moof") {
+            let moof: Moof = read_box(r, b, MAX_MOOF)?;
+            fragment_samples(&moof, b.start, track_id, trex, len, &mut samples)?;
+        }
+        let Some(first) = samples.first() else {
+            return Err("it holds no frames".into());
+        };
+        if !first.keyframe {
+            return Err("its first frame is not a keyframe; a part must start with one".into());
+        }
+        // The nominal frame period: the most common frame duration.
+        let mut durations: Vec<u32> = samples.iter().map(|s| s.duration).collect();
+        durations.sort_unstable();
+        let mut best = (0usize, 0u32);
+        let mut run = (0usize, 0u32);
+        for d in durations {
+            run = if run.1 == d { (run.0 + 1, d) } else { (1, d) };
+            if run.0 > best.0 {
+                best = run;
+            }
+        }
+        info.frame_ticks = best.1;
+        Ok(Mp4Part { info, samples })
+    }
+
+    /// Copies the part's packets into `joiner` as one segment.
+    pub(crate) fn append_to<R: Read + Seek>(
+        self,
+        joiner: &mut Joiner,
+        mut r: R,
+        part: &str,
+    ) -> Result<()> {
+        joiner.begin(&self.info, part)?;
+        let mut pts = 0u64;
+        let mut next_offset = None;
+        for (i, s) in self.samples.iter().enumerate() {
+            if next_offset != Some(s.offset) {
+                r.seek(SeekFrom::Start(s.offset))?;
+            }
+            let mut data = vec![0u8; s.size as usize];
+            r.read_exact(&mut data).map_err(|e| {
+                joiner.fail_part(format!("frame {i} cannot be read: {e}"))
+            })?;
+            next_offset = Some(s.offset + s.size as u64);
+            joiner.packet(Packet {
+                data,
+                keyframe: s.keyframe,
+                index: i as u64,
+                pts,
+                image: None,
+            })?;
+            pts += s.duration as u64;
+        }
+        joiner.end(pts)
+    }
+}

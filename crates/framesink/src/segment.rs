@@ -1,0 +1,450 @@
+//! The unit of parallel work, and the one way such units become a movie. A
+//! segment is a closed run of GOPs (its first frame is a keyframe) with the
+//! description of the stream it belongs to; [`Joiner`] puts segments one after
+//! another, copying their packets and continuing their times, whatever made
+//! them: the writer's own encoder threads, other processes, other machines.
+//!
+//! On the wire a segment is an MP4 (fragmented or plain) or a GIF of its own:
+//! standard files that play alone and that ffprobe reads. [`join`] takes such
+//! parts and writes one movie without re-encoding.
+
+use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::config::{Codec, ColorMatrix, Rational};
+use crate::encode::{CodecConfig, Packet};
+use crate::error::{Error, Result};
+use crate::mux::mp4::Mp4Muxer;
+use crate::mux::{Muxer, Output};
+use crate::writer::Summary;
+
+/// What every segment of one movie must share.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamInfo {
+    /// The codec of the packets.
+    pub codec: Codec,
+    /// Coded (and displayed) width.
+    pub width: u32,
+    /// Coded (and displayed) height.
+    pub height: u32,
+    /// Ticks per second of the track.
+    pub timescale: u32,
+    /// One frame period in ticks: the nominal frame rate is
+    /// `timescale / frame_ticks`.
+    pub frame_ticks: u32,
+    /// Colour tags (MP4 `colr`).
+    pub matrix: ColorMatrix,
+    /// The encoder and its settings as the MP4 sample entry names them
+    /// (its compressor name: `"framesink H.264 q58"`); empty when unknown.
+    pub encoder: String,
+    /// The codec's setup data (H.264 SPS/PPS, the AV1 sequence header);
+    /// `None` for GIF, or until an encoder has made it.
+    pub config: Option<CodecConfig>,
+    /// GIF and APNG: how many times the animation plays (`None`: forever).
+    /// Taken from the first part; not compared.
+    pub loops: Option<u16>,
+}
+
+impl StreamInfo {
+    /// A stream of `codec` pictures of `width` x `height` at `frame_ticks`
+    /// of `timescale` ticks a frame, BT.709, no setup data yet.
+    pub fn new(codec: Codec, width: u32, height: u32, timescale: u32, frame_ticks: u32) -> Self {
+        StreamInfo {
+            codec,
+            width,
+            height,
+            timescale,
+            frame_ticks,
+            matrix: ColorMatrix::Bt709,
+            encoder: String::new(),
+            config: None,
+            loops: None,
+        }
+    }
+
+    /// The nominal frame rate, exact.
+    pub fn fps(&self) -> Rational {
+        Rational::new(self.timescale as u64, self.frame_ticks.max(1) as u64)
+    }
+
+    /// The first field in which `other` differs from `self` that a joined
+    /// movie cannot hold: (field, this value, the other value).
+    pub fn difference(&self, other: &StreamInfo) -> Option<(&'static str, String, String)> {
+        let pair = |a: &dyn fmt::Display, b: &dyn fmt::Display| (a.to_string(), b.to_string());
+        let (field, (a, b)) = if self.codec != other.codec {
+            ("codec", pair(&self.codec, &other.codec))
+        } else if (self.width, self.height) != (other.width, other.height) {
+            (
+                "coded size",
+                (
+                    format!("{}x{}", self.width, self.height),
+                    format!("{}x{}", other.width, other.height),
+                ),
+            )
+        } else if self.timescale != other.timescale {
+            ("timescale", pair(&self.timescale, &other.timescale))
+        } else if self.codec != Codec::Gif && self.frame_ticks != other.frame_ticks {
+            ("frame rate", pair(&self.fps(), &other.fps()))
+        } else if self.matrix != other.matrix {
+            ("colour matrix", pair(&self.matrix.name(), &other.matrix.name()))
+        } else if !self.encoder.is_empty()
+            && !other.encoder.is_empty()
+            && self.encoder != other.encoder
+        {
+            (
+                "encoder settings (quality, bitrate, speed)",
+                (format!("{:?}", self.encoder), format!("{:?}", other.encoder)),
+            )
+        } else if let (Some(a), Some(b)) = (&self.config, &other.config) {
+            if a == b {
+                return None;
+            }
+            let field = match a {
+                CodecConfig::Avc { sps, .. } => match b {
+                    CodecConfig::Avc { sps: s2, .. } if sps == s2 => "picture parameter set (PPS)",
+                    _ => "sequence parameter set (SPS)",
+                },
+                CodecConfig::Av1 { .. } => "AV1 sequence header",
+                CodecConfig::Png { .. } => "PNG header",
+            };
+            (field, (config_hex(a), config_hex(b)))
+        } else {
+            return None;
+        };
+        Some((field, a, b))
+    }
+}
+
+fn config_hex(c: &CodecConfig) -> String {
+    let bytes: Vec<u8> = match c {
+        CodecConfig::Avc { sps, pps } => sps.iter().chain(pps).copied().collect(),
+        CodecConfig::Av1 {
+            sequence_header, ..
+        } => sequence_header.clone(),
+        CodecConfig::Png { ihdr } => ihdr.clone(),
+    };
+    let hex: String = bytes.iter().take(24).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > 24 {
+        format!("{hex}... ({} bytes)", bytes.len())
+    } else {
+        hex
+    }
+}
+
+/// A closed run of GOPs held in memory: packets with times from 0, and the
+/// time the segment ends (where the next one starts).
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// The stream it belongs to.
+    pub info: StreamInfo,
+    /// Its packets in order, the first a keyframe, `pts` from 0.
+    pub packets: Vec<Packet>,
+    /// Its length in ticks: the end of its last frame.
+    pub duration: u64,
+}
+
+/// Puts segments one after another into one movie: packets are copied as
+/// they are and each segment starts where the one before ended.
+///
+/// A segment is given as [`begin`](Self::begin), its packets
+/// ([`packet`](Self::packet), times from the segment's start) and
+/// [`end`](Self::end), or whole ([`append`](Self::append)), or as a file
+/// ([`append_part`](Self::append_part)). Every segment is checked against
+/// the first: a difference is an [`Error::InvalidPart`] that names the part
+/// and the field, before any of its packets is written.
+pub struct Joiner {
+    muxer: Option<Box<dyn Muxer>>,
+    output: Option<Output>,
+    info: Option<StreamInfo>,
+    /// Where the current (or next) segment starts, in ticks.
+    offset: u64,
+    /// In a segment: the time of its last packet (relative), if any.
+    last_pts: Option<u64>,
+    in_segment: bool,
+    part: String,
+    parts: usize,
+    frames: u64,
+}
+
+impl Joiner {
+    /// Joins into `output`; the container (MP4 or GIF) is the first part's.
+    /// A seekable output gets a faststart MP4, a write-only one stays
+    /// fragmented.
+    pub fn new(output: Output) -> Self {
+        Joiner {
+            muxer: None,
+            output: Some(output),
+            info: None,
+            offset: 0,
+            last_pts: None,
+            in_segment: false,
+            part: String::new(),
+            parts: 0,
+            frames: 0,
+        }
+    }
+
+    /// Joins into a container writer that is already made for `info`.
+    pub(crate) fn with_muxer(muxer: Box<dyn Muxer>) -> Self {
+        let mut j = Joiner::new(Output::Stream(Box::new(std::io::sink())));
+        j.output = None;
+        j.muxer = Some(muxer);
+        j
+    }
+
+    /// Where the next segment starts (the movie's length so far), in ticks.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Frames written so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Segments (parts) joined so far.
+    pub fn parts(&self) -> usize {
+        self.parts
+    }
+
+    /// The stream's description, once the first segment began.
+    pub fn info(&self) -> Option<&StreamInfo> {
+        self.info.as_ref()
+    }
+
+    fn part_error(&self, message: impl fmt::Display) -> Error {
+        Error::InvalidPart {
+            index: self.parts,
+            name: self.part.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    /// Starts the next segment, named `part` in errors (a path, "segment 3").
+    pub fn begin(&mut self, info: &StreamInfo, part: &str) -> Result<()> {
+        if self.in_segment {
+            return Err(Error::Mux(format!(
+                "segment {:?} began before {:?} ended",
+                part, self.part
+            )));
+        }
+        self.part = part.to_string();
+        self.check(info)?;
+        match &mut self.info {
+            Some(first) => {
+                if first.config.is_none() {
+                    first.config = info.config.clone();
+                }
+            }
+            None => self.info = Some(info.clone()),
+        }
+        if self.muxer.is_none() {
+            let output = self.output.take().expect("a joiner without a muxer has an output");
+            self.muxer = Some(match info.codec {
+                Codec::H264 | Codec::Av1 => Box::new(Mp4Muxer::new(output, info.clone())),
+                #[cfg(feature = "gif")]
+                Codec::Gif => Box::new(crate::mux::gif::GifMuxer::new(
+                    output,
+                    info.width,
+                    info.height,
+                    info.timescale,
+                    info.loops,
+                )?),
+                other => {
+                    return Err(self.part_error(format!(
+                        "{other} parts cannot be joined; join takes H.264 or AV1 MP4s and GIFs"
+                    )))
+                }
+            });
+        }
+        self.in_segment = true;
+        self.last_pts = None;
+        Ok(())
+    }
+
+    /// Checks that a segment of `info` can follow the first one; the error
+    /// names the part being begun.
+    fn check(&self, info: &StreamInfo) -> Result<()> {
+        let Some(first) = &self.info else {
+            return Ok(());
+        };
+        match first.difference(info) {
+            None => Ok(()),
+            Some((field, a, b)) => Err(self.part_error(format!(
+                "{field} differs from the first part's: {b} here, {a} there; every part of a movie must have the same {field}"
+            ))),
+        }
+    }
+
+    /// Adds a packet of the current segment; its `pts` counts from the
+    /// segment's start and must increase.
+    pub fn packet(&mut self, mut packet: Packet) -> Result<()> {
+        if !self.in_segment {
+            return Err(Error::Mux("a packet came outside a segment".into()));
+        }
+        let info = self.info.as_ref().expect("set by begin");
+        match self.last_pts {
+            None if !packet.keyframe => {
+                return Err(self.part_error(
+                    "its first frame is not a keyframe; a part must start with one (framesink makes every segment so)",
+                ))
+            }
+            Some(last) if packet.pts <= last => {
+                return Err(self.part_error(format!(
+                    "frame {} is at {} ticks, not after the frame before it ({last} ticks)",
+                    packet.index, packet.pts
+                )))
+            }
+            _ => {}
+        }
+        self.last_pts = Some(packet.pts);
+        packet.pts = self.offset.checked_add(packet.pts).ok_or_else(|| {
+            self.part_error("its times overflow the movie's time range (2^64 ticks)")
+        })?;
+        packet.index = self.frames;
+        let config = info.config.clone();
+        self.muxer
+            .as_mut()
+            .expect("made by begin")
+            .write_packet(packet, config.as_ref())?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Ends the current segment, `duration` ticks after its start (past its
+    /// last frame's time).
+    pub fn end(&mut self, duration: u64) -> Result<()> {
+        if !self.in_segment {
+            return Err(Error::Mux("a segment ended that did not begin".into()));
+        }
+        match self.last_pts {
+            None => return Err(self.part_error("it holds no frames")),
+            Some(last) if duration <= last => {
+                return Err(self.part_error(format!(
+                    "it ends at {duration} ticks, not after its last frame ({last} ticks)"
+                )))
+            }
+            _ => {}
+        }
+        let end = self.offset.checked_add(duration).ok_or_else(|| {
+            self.part_error("its times overflow the movie's time range (2^64 ticks)")
+        })?;
+        self.muxer
+            .as_mut()
+            .expect("made by begin")
+            .end_fragment(end)?;
+        self.offset = end;
+        self.in_segment = false;
+        self.parts += 1;
+        Ok(())
+    }
+
+    /// Adds a whole segment held in memory.
+    pub fn append(&mut self, segment: Segment, part: &str) -> Result<()> {
+        self.begin(&segment.info, part)?;
+        for p in segment.packets {
+            self.packet(p)?;
+        }
+        self.end(segment.duration)
+    }
+
+    /// Adds a part read from a file (an MP4, plain or fragmented, or a GIF),
+    /// named `part` in errors. The part is checked whole (its boxes, its
+    /// sample table, its stream) before any of its packets is written, so a
+    /// bad part leaves the movie as it was.
+    pub fn append_part<R: Read + Seek>(&mut self, mut reader: R, part: &str) -> Result<()> {
+        self.part = part.to_string();
+        let mut magic = [0u8; 12];
+        let len = reader.seek(SeekFrom::End(0))?;
+        reader.seek(SeekFrom::Start(0))?;
+        let n = read_up_to(&mut reader, &mut magic)?;
+        reader.seek(SeekFrom::Start(0))?;
+        let magic = &magic[..n];
+        if magic.starts_with(b"GIF87a") || magic.starts_with(b"GIF89a") {
+            #[cfg(feature = "gif")]
+            return crate::mux::gif_read::append(self, reader, part);
+            #[cfg(not(feature = "gif"))]
+            return Err(self.part_error("GIF is not in this build of framesink"));
+        }
+        if magic.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Err(self.part_error(
+                "it is a PNG/APNG; APNG parts cannot be joined (every chunk of an APNG is numbered through the whole file, so joining would rewrite each one): write the frames to one APNG, or join MP4 or GIF parts",
+            ));
+        }
+        if n >= 8 && matches!(&magic[4..8], b"ftyp" | b"styp" | b"moov" | b"moof" | b"free")
+        {
+            let plan = crate::mux::mp4_read::Mp4Part::open(&mut reader, len)
+                .map_err(|e| self.part_error(e))?;
+            return plan.append_to(self, reader, part);
+        }
+        let shown: String = magic.iter().map(|b| format!("{b:02x}")).collect();
+        Err(self.part_error(if n == 0 {
+            "it is empty (0 bytes); a part is an MP4 or GIF that framesink made".to_string()
+        } else {
+            format!(
+                "it is not an MP4 or a GIF (it starts with bytes {shown}; an MP4 has 'ftyp' at byte 4, a GIF starts with 'GIF89a')"
+            )
+        }))
+    }
+
+    pub(crate) fn fail_part(&self, message: impl fmt::Display) -> Error {
+        self.part_error(message)
+    }
+
+    /// Finishes the movie (index first on a seekable output) and reports it.
+    pub fn finish(mut self) -> Result<Summary> {
+        if self.in_segment {
+            return Err(self.part_error("it did not end"));
+        }
+        let (Some(muxer), Some(info)) = (self.muxer.take(), self.info.take()) else {
+            return Err(Error::Mux(
+                "no parts were joined; a movie needs at least one".into(),
+            ));
+        };
+        let bytes = muxer.finish()?;
+        Ok(Summary::joined(&info, self.frames, self.offset, bytes))
+    }
+
+    /// Finishes the container writer only (the writer's own path).
+    pub(crate) fn finish_bytes(mut self) -> Result<u64> {
+        match self.muxer.take() {
+            Some(m) => m.finish(),
+            None => Err(Error::Mux("no frames were written".into())),
+        }
+    }
+}
+
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Joins MP4 or GIF parts, in order, into `output` without re-encoding.
+/// Each part is `(name for errors, reader)`. A bad part is an error after
+/// the parts before it were finished into `output` as a movie.
+pub fn join<R, I>(output: Output, parts: I) -> Result<Summary>
+where
+    R: Read + Seek,
+    I: IntoIterator<Item = (String, R)>,
+{
+    let mut joiner = Joiner::new(output);
+    for (name, reader) in parts {
+        if let Err(e) = joiner.append_part(reader, &name) {
+            // Keep the parts joined before the bad one: a finished movie.
+            if joiner.parts() > 0 {
+                let _ = joiner.finish();
+            }
+            return Err(e);
+        }
+    }
+    joiner.finish()
+}
