@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use framesink::color::Colormap;
+use framesink::mux::Output;
 use framesink::{
     Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
 };
@@ -24,6 +25,7 @@ fn to_py(err: Error) -> PyErr {
         Error::InvalidConfig(_) => "InvalidConfigError",
         Error::Unsupported(_) => "UnsupportedError",
         Error::Encoder(_) => "EncoderError",
+        Error::InvalidPart { .. } => "InvalidPartError",
         Error::Mux(_) | Error::Failed(_) => "FramesinkError",
         Error::Io(_) => "FramesinkIOError",
         _ => "FramesinkError",
@@ -50,17 +52,28 @@ fn io_err(e: PyErr) -> io::Error {
 
 impl Write for PyFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        Python::attach(|py| {
-            let n = self
-                .0
-                .bind(py)
-                .call_method1("write", (PyBytes::new(py, buf),))
-                .map_err(io_err)?;
-            // Raw files may write less; None means "would block": treat as 0.
-            Ok(n.extract::<Option<usize>>()
-                .map_err(io_err)?
-                .unwrap_or(buf.len()))
-        })
+        loop {
+            // Raw files may write less; a non-blocking one returns None for
+            // "nothing written, would block": wait and offer the bytes again.
+            let written = Python::attach(|py| {
+                let n = self
+                    .0
+                    .bind(py)
+                    .call_method1("write", (PyBytes::new(py, buf),))
+                    .map_err(io_err)?;
+                n.extract::<Option<usize>>().map_err(io_err)
+            })?;
+            match written {
+                Some(n) if n > buf.len() => {
+                    return Err(io::Error::other(format!(
+                        "the file object's write() returned {n} for {} bytes",
+                        buf.len()
+                    )))
+                }
+                Some(n) => return Ok(n),
+                None => std::thread::sleep(std::time::Duration::from_millis(1)),
+            }
+        }
     }
     fn flush(&mut self) -> io::Result<()> {
         Python::attach(|py| {
@@ -286,25 +299,7 @@ impl NativeWriter {
             .take()
             .ok_or_else(|| to_py(Error::Failed("the writer is already closed".into())))?;
         let s = py.detach(|| writer.finish()).map_err(to_py)?;
-        let d = PyDict::new(py);
-        d.set_item("frames", s.frames)?;
-        d.set_item("duration", s.duration_secs())?;
-        d.set_item("bytes", s.bytes)?;
-        d.set_item("codec", s.codec.name())?;
-        d.set_item("profile", s.profile)?;
-        d.set_item("width", s.width)?;
-        d.set_item("height", s.height)?;
-        d.set_item("coded_width", s.coded_width)?;
-        d.set_item("coded_height", s.coded_height)?;
-        d.set_item("frames_dropped", s.frames_dropped)?;
-        d.set_item(
-            "warnings",
-            s.warnings
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-        )?;
-        Ok(d)
+        summary_dict(py, &s)
     }
 
     /// True until `close` (or a drop).
@@ -318,6 +313,162 @@ impl NativeWriter {
             py.detach(|| drop(w));
         }
     }
+}
+
+/// A part to join: bytes, a path, or a seekable binary file object.
+enum PartSource {
+    Bytes(Vec<u8>),
+    Path(PathBuf),
+    File(PyFile),
+}
+
+/// The native joiner behind `framesink.join` and `framesink.render`.
+#[pyclass(module = "framesink._framesink")]
+struct NativeJoiner {
+    inner: Mutex<Option<framesink::Joiner>>,
+}
+
+#[pymethods]
+impl NativeJoiner {
+    #[new]
+    fn new(target: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let output = if let Ok(path) = target.extract::<PathBuf>() {
+            let file = std::fs::File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&path)
+                .map_err(|e| {
+                    to_py(Error::Io(io::Error::new(
+                        e.kind(),
+                        format!("cannot create {}: {e}", path.display()),
+                    )))
+                })?;
+            Output::Seekable(Box::new(file))
+        } else {
+            let seekable = target.call_method0("seekable")?.is_truthy()?
+                && target.call_method0("readable")?.is_truthy()?;
+            let file = PyFile(target.clone().unbind());
+            if seekable {
+                Output::Seekable(Box::new(file))
+            } else {
+                Output::Stream(Box::new(file))
+            }
+        };
+        Ok(NativeJoiner {
+            inner: Mutex::new(Some(framesink::Joiner::new(output))),
+        })
+    }
+
+    /// Appends a part (bytes, a path, or a binary file object that can
+    /// seek), named `name` in errors. Checked whole before it is copied.
+    fn append(&self, py: Python<'_>, part: &Bound<'_, PyAny>, name: &str) -> PyResult<()> {
+        let source = if let Ok(b) = part.cast::<PyBytes>() {
+            PartSource::Bytes(b.as_bytes().to_vec())
+        } else if let Ok(p) = part.extract::<PathBuf>() {
+            PartSource::Path(p)
+        } else if part.hasattr("read")? && part.hasattr("seek")? {
+            PartSource::File(PyFile(part.clone().unbind()))
+        } else if let Ok(b) = part.extract::<Vec<u8>>() {
+            PartSource::Bytes(b)
+        } else {
+            return Err(to_py(Error::InvalidConfig(format!(
+                "part {name} is a {}; a part is a path, bytes or a binary file object that can seek",
+                part.get_type().name()?
+            ))));
+        };
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("joiner lock poisoned"))?;
+        let joiner = guard
+            .as_mut()
+            .ok_or_else(|| to_py(Error::Failed("the joiner is closed".into())))?;
+        let result = match source {
+            PartSource::Bytes(b) => py.detach(|| joiner.append_part(io::Cursor::new(b), name)),
+            PartSource::Path(p) => py.detach(|| {
+                let f = std::fs::File::open(&p).map_err(|e| {
+                    Error::Io(io::Error::new(
+                        e.kind(),
+                        format!("cannot open part {}: {e}", p.display()),
+                    ))
+                })?;
+                joiner.append_part(io::BufReader::new(f), name)
+            }),
+            // Each read takes the GIL itself.
+            PartSource::File(f) => py.detach(|| joiner.append_part(f, name)),
+        };
+        result.map_err(to_py)
+    }
+
+    /// Parts joined so far.
+    fn parts(&self) -> usize {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(framesink::Joiner::parts))
+            .unwrap_or(0)
+    }
+
+    /// Frames joined so far.
+    fn frames(&self) -> u64 {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(framesink::Joiner::frames))
+            .unwrap_or(0)
+    }
+
+    /// Finishes the movie; returns the summary as a dict.
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let joiner = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("joiner lock poisoned"))?
+            .take()
+            .ok_or_else(|| to_py(Error::Failed("the joiner is already closed".into())))?;
+        let s = py.detach(|| joiner.finish()).map_err(to_py)?;
+        summary_dict(py, &s)
+    }
+
+    /// Drops the joiner without finishing (the file stays fragmented).
+    fn abandon(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.take();
+        }
+    }
+}
+
+/// The summary of a finished movie, as the dict `framesink.Summary` takes.
+fn summary_dict<'py>(py: Python<'py>, s: &framesink::Summary) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("frames", s.frames)?;
+    d.set_item("duration", s.duration_secs())?;
+    d.set_item("bytes", s.bytes)?;
+    d.set_item("codec", s.codec.name())?;
+    d.set_item("profile", s.profile)?;
+    d.set_item("width", s.width)?;
+    d.set_item("height", s.height)?;
+    d.set_item("coded_width", s.coded_width)?;
+    d.set_item("coded_height", s.coded_height)?;
+    d.set_item("frames_dropped", s.frames_dropped)?;
+    d.set_item(
+        "warnings",
+        s.warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(d)
+}
+
+/// The keyframe interval (frames) a movie at `fps_num/fps_den` gets by default.
+#[pyfunction]
+fn default_keyframe_interval(fps_num: u64, fps_den: u64) -> u32 {
+    WriterConfig::default()
+        .with_fps(Rational::new(fps_num, fps_den))
+        .effective_keyframe_interval()
 }
 
 /// Runs the framesink command line (`python -m framesink`); returns the exit status.
@@ -411,6 +562,8 @@ fn apply_colormap<'py>(
 #[pymodule]
 fn _framesink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeWriter>()?;
+    m.add_class::<NativeJoiner>()?;
+    m.add_function(wrap_pyfunction!(default_keyframe_interval, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(parse_rate, m)?)?;
     m.add_function(wrap_pyfunction!(colormap_names, m)?)?;

@@ -87,14 +87,20 @@ impl StreamInfo {
         } else if self.codec != Codec::Gif && self.frame_ticks != other.frame_ticks {
             ("frame rate", pair(&self.fps(), &other.fps()))
         } else if self.matrix != other.matrix {
-            ("colour matrix", pair(&self.matrix.name(), &other.matrix.name()))
+            (
+                "colour matrix",
+                pair(&self.matrix.name(), &other.matrix.name()),
+            )
         } else if !self.encoder.is_empty()
             && !other.encoder.is_empty()
             && self.encoder != other.encoder
         {
             (
                 "encoder settings (quality, bitrate, speed)",
-                (format!("{:?}", self.encoder), format!("{:?}", other.encoder)),
+                (
+                    format!("{:?}", self.encoder),
+                    format!("{:?}", other.encoder),
+                ),
             )
         } else if let (Some(a), Some(b)) = (&self.config, &other.config) {
             if a == b {
@@ -240,7 +246,10 @@ impl Joiner {
             None => self.info = Some(info.clone()),
         }
         if self.muxer.is_none() {
-            let output = self.output.take().expect("a joiner without a muxer has an output");
+            let output = self
+                .output
+                .take()
+                .expect("a joiner without a muxer has an output");
             self.muxer = Some(match info.codec {
                 Codec::H264 | Codec::Av1 => Box::new(Mp4Muxer::new(output, info.clone())),
                 #[cfg(feature = "gif")]
@@ -372,7 +381,11 @@ impl Joiner {
                 "it is a PNG/APNG; APNG parts cannot be joined (every chunk of an APNG is numbered through the whole file, so joining would rewrite each one): write the frames to one APNG, or join MP4 or GIF parts",
             ));
         }
-        if n >= 8 && matches!(&magic[4..8], b"ftyp" | b"styp" | b"moov" | b"moof" | b"free")
+        if n >= 8
+            && matches!(
+                &magic[4..8],
+                b"ftyp" | b"styp" | b"moov" | b"moof" | b"free"
+            )
         {
             let plan = crate::mux::mp4_read::Mp4Part::open(&mut reader, len)
                 .map_err(|e| self.part_error(e))?;

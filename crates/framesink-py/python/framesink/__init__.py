@@ -24,11 +24,13 @@ from . import _framesink
 from ._colormap import Colormap
 from ._errors import (
     EncoderError,
+    FrameFunctionError,
     FramesinkError,
     FramesinkIOError,
     FramesinkWarning,
     InvalidConfigError,
     InvalidFrameError,
+    InvalidPartError,
     UnsupportedError,
     warn,
 )
@@ -37,15 +39,19 @@ from ._progress import make_progress
 
 __all__ = [
     "EncoderError",
+    "FrameFunctionError",
     "FramesinkError",
     "FramesinkIOError",
     "FramesinkWarning",
     "InvalidConfigError",
     "InvalidFrameError",
+    "InvalidPartError",
     "Summary",
     "UnsupportedError",
     "Writer",
     "encode",
+    "join",
+    "render",
     "show",
     "write",
 ]
@@ -281,6 +287,8 @@ def write(
     vmin: float | None = None,
     vmax: float | None = None,
     channel_order: str = "rgb",
+    client: Any = None,
+    segment_frames: int | None = None,
 ) -> Summary:
     """Writes ``frames`` (an (N, H, W[, C]) array or any iterable of frames) to ``target``.
 
@@ -303,7 +311,47 @@ def write(
     cmap, vmin, vmax: map 2-D frames through a colormap; vmin/vmax fixed for the
         whole movie (default: the first frame's range).
     channel_order: ``"rgb"`` or ``"bgr"`` (OpenCV).
+    client, segment_frames: for a Dask array (or a Dask-backed ``xarray.DataArray``),
+        the ``dask.distributed.Client`` whose workers compute and encode its blocks
+        (default: the current client, if any; without one the blocks are computed in
+        order here), and the frames per block (whole GOPs; default as in :func:`render`).
+        Only compressed segments travel; vmin/vmax default to frame 0's range.
     """
+    from ._render import is_dask_collection, write_dask
+
+    if is_dask_collection(frames):
+        return write_dask(  # type: ignore[no-any-return]
+            target,
+            frames,
+            fps=fps,
+            client=client,
+            progress=progress,
+            segment_frames=segment_frames,
+            options={
+                k: v
+                for k, v in dict(
+                    codec=codec,
+                    quality=quality,
+                    bitrate=bitrate,
+                    keyframe_interval=keyframe_interval,
+                    threads=threads,
+                    speed=speed,
+                    dither=dither,
+                    loops=loops,
+                    format=format,
+                    cmap=cmap,
+                    vmin=vmin,
+                    vmax=vmax,
+                    channel_order=channel_order,
+                ).items()
+                if v is not None
+            },
+        )
+    if client is not None or segment_frames is not None:
+        raise InvalidConfigError(
+            "client= and segment_frames= are for Dask arrays; "
+            "use framesink.render(...) to draw frames in parallel"
+        )
     if isinstance(frames, np.ndarray) and frames.ndim not in (3, 4):
         raise InvalidFrameError(
             f"frames array has shape {frames.shape}; expected (N, H, W) or (N, H, W, C)"
@@ -331,6 +379,81 @@ def write(
         for frame in frames:
             w.write(frame)
     return w.close()
+
+
+def render(
+    target: Target,
+    frame_fn: Any,
+    items: Sequence[Any] | None = None,
+    *,
+    fps: Rate | None = None,
+    setup: Callable[[], Any] | None = None,
+    executor: Any = None,
+    workers: int | None = None,
+    segment_frames: int | None = None,
+    progress: Progress = False,
+    **options: Any,
+) -> Summary:
+    """Draws and encodes frames on many processes (or a Dask cluster) and joins
+    the compressed segments into ``target`` in order, without re-encoding.
+
+    >>> def frame(t):                                   # doctest: +SKIP
+    ...     return simulate(t)                          # any frame write() takes, or a Figure
+    >>> framesink.render("movie.mp4", frame, range(3000), fps=30)   # doctest: +SKIP
+
+    frame_fn: ``frame_fn(item) -> frame``; with ``setup``, ``state = setup()`` runs
+        once per task on its worker and ``frame_fn(state, item)`` per frame (reuse
+        one figure: making a figure costs more than drawing it). A matplotlib
+        ``Figure`` is rasterised on the worker with one draw. Functions travel with
+        cloudpickle: lambdas and closures work.
+    items: a sequence of per-frame arguments (a range, a list, an array's first axis).
+    executor: ``None`` for fresh local worker processes (``workers``, default one
+        per core; spawn-safe: they never re-run your script), a
+        ``dask.distributed.Client``, or any ``concurrent.futures.Executor``.
+    segment_frames: frames per task, a multiple of the keyframe interval (default:
+        whole GOPs of about 2 s, more per task while every worker still gets four).
+    options: as :func:`write` (codec, quality, cmap, ...); ``threads`` is per worker
+        (default 1).
+
+    The result decodes to the same pixels as :func:`write` of the same frames
+    (H.264). Segments are joined as they complete, so the file plays up to the
+    last joined one if this process dies. A ``frame_fn`` that raises gives a
+    :class:`FrameFunctionError` naming the item, with the worker's exception type,
+    message and traceback; the segments before it are kept in ``target``.
+
+    ``render(target, anim)`` for a matplotlib ``FuncAnimation`` draws it in forked
+    copies of this process (POSIX), when each frame depends only on its frame
+    argument; ``dpi=`` and ``savefig_kwargs=`` as ``anim.save``.
+    """
+    from ._render import render as _render
+
+    return _render(  # type: ignore[no-any-return]
+        target,
+        frame_fn,
+        items,
+        fps=fps,
+        setup=setup,
+        executor=executor,
+        workers=workers,
+        segment_frames=segment_frames,
+        progress=progress,
+        **options,
+    )
+
+
+def join(target: Target, parts: Iterable[Any]) -> Summary:
+    """Joins movie parts into one, without re-encoding: MP4s (H.264 or AV1, plain
+    or fragmented) or GIFs that framesink made with the same settings.
+
+    parts: paths, ``bytes``, or binary file objects that can seek, in order. Times
+        continue from part to part. A part that differs from the first (size, frame
+        rate, codec, quality, parameter sets) or is not a whole MP4/GIF raises
+        :class:`InvalidPartError` naming the part and the field; the parts before
+        it are kept in ``target`` as a finished movie.
+    """
+    from ._render import join as _join
+
+    return _join(target, list(parts))  # type: ignore[no-any-return]
 
 
 def encode(frames: np.ndarray | Iterable[Any], **options: Any) -> bytes:

@@ -59,9 +59,11 @@ class Colormap:
             raise InvalidFrameError(
                 f"frame {index}: dtype {data.dtype} cannot be colour-mapped; use numbers"
             )
-        if data.dtype not in (np.float32, np.float64):
+        if data.dtype.kind != "f" or data.dtype.itemsize not in (4, 8):
             data = data.astype(np.float32)
-        data = np.ascontiguousarray(data)
+        # Native byte order, C order and aligned, whatever the array came as (a
+        # Dask compute, a FITS file, a slice of a record array).
+        data = np.require(data, dtype=data.dtype.newbyteorder("="), requirements=["C", "A"])
         if self.vmin is None or self.vmax is None:
             finite = data[np.isfinite(data)]
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)

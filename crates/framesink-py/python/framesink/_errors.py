@@ -31,6 +31,38 @@ class FramesinkIOError(FramesinkError, OSError):
     """Writing the movie failed (disk full, bad path, closed file, ...)."""
 
 
+class InvalidPartError(FramesinkError, ValueError):
+    """A part given to :func:`framesink.join` cannot be joined: not a movie framesink
+    reads, damaged, or made with other settings than the first part (the message
+    names the part and the field)."""
+
+
+class FrameFunctionError(FramesinkError):
+    """``frame_fn`` (or ``setup``) raised on a worker in :func:`framesink.render`.
+
+    ``index`` is the item's position, ``item`` its repr, ``exc_type`` and
+    ``exc_message`` the worker's exception, ``remote_traceback`` its traceback as
+    text. The original exception, when it could be sent back, is ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        index: int | None = None,
+        item: str = "",
+        exc_type: str = "",
+        exc_message: str = "",
+        remote_traceback: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.index = index
+        self.item = item
+        self.exc_type = exc_type
+        self.exc_message = exc_message
+        self.remote_traceback = remote_traceback
+
+
 class FramesinkWarning(UserWarning):
     """Something worth knowing that is not an error (odd size padded, values clipped)."""
 

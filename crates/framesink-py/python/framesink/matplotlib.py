@@ -72,9 +72,13 @@ class FramesinkWriter(animation.AbstractMovieWriter):
 
     def setup(self, fig: Figure, outfile: Any, dpi: float | None = None) -> None:
         super().setup(fig, outfile, dpi=dpi)
+        self._open(outfile)
+
+    def _open(self, target: Any) -> None:
+        """Starts the movie in ``target`` (a path or a binary file object)."""
         self._size: tuple[int, int] | None = None
         self._failed = False
-        self._writer = Writer(outfile, fps=self.fps, **self._options)
+        self._writer = Writer(target, fps=self.fps, **self._options)
 
     def _as_drawn(self, savefig_kwargs: dict[str, Any]) -> bool:
         """Whether savefig with these keywords would draw what the canvas shows.

@@ -18,7 +18,9 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
     let bad = |joiner: &Joiner, m: String| joiner.fail_part(m);
     let mut options = gif::DecodeOptions::new();
     options.skip_frame_decoding(true);
-    options.set_memory_limit(gif::MemoryLimit::Bytes(std::num::NonZeroU64::new(1 << 30).expect("non-zero")));
+    options.set_memory_limit(gif::MemoryLimit::Bytes(
+        std::num::NonZeroU64::new(1 << 30).expect("non-zero"),
+    ));
     let mut decoder = options
         .read_info(BufReader::new(reader))
         .map_err(|e| bad(joiner, format!("it is not a GIF framesink reads: {e}")))?;
@@ -33,12 +35,20 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
             Err(e) => {
                 return Err(bad(
                     joiner,
-                    format!("frame {} cannot be read (truncated or damaged): {e}", packets.len()),
+                    format!(
+                        "frame {} cannot be read (truncated or damaged): {e}",
+                        packets.len()
+                    ),
                 ))
             }
         };
         let i = packets.len();
-        if (frame.left, frame.top, frame.width as u32, frame.height as u32) != (0, 0, width, height)
+        if (
+            frame.left,
+            frame.top,
+            frame.width as u32,
+            frame.height as u32,
+        ) != (0, 0, width, height)
         {
             return Err(bad(
                 joiner,
@@ -62,7 +72,11 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
             }),
         });
         // A delay of 0 is shown by browsers as 10 cs: count it so.
-        pts += if frame.delay == 0 { 10 } else { frame.delay as u64 };
+        pts += if frame.delay == 0 {
+            10
+        } else {
+            frame.delay as u64
+        };
     }
     if packets.is_empty() {
         return Err(bad(joiner, "it holds no frames".into()));

@@ -13,9 +13,9 @@ use mp4_atom::{
 };
 
 use super::{Muxer, Output};
-use crate::segment::StreamInfo;
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, Result};
+use crate::segment::StreamInfo;
 
 const SYNC_FLAGS: u32 = 0x0200_0000; // depends on nothing
 const NON_SYNC_FLAGS: u32 = 0x0101_0000; // depends on others, not a sync sample
@@ -243,7 +243,11 @@ impl Mp4Muxer {
             Some(CodecConfig::Av1 { .. }) => "framesink AV1",
             _ => "framesink H.264",
         };
-        let name = if t.encoder.is_empty() { default_name } else { &t.encoder };
+        let name = if t.encoder.is_empty() {
+            default_name
+        } else {
+            &t.encoder
+        };
         let visual = |_: &str| Visual {
             data_reference_index: 1,
             width: t.width as u16,

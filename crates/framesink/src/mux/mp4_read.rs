@@ -119,7 +119,8 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check
         ));
     }
     let mut buf = vec![0u8; b.len as usize];
-    r.seek(SeekFrom::Start(b.start)).map_err(|e| e.to_string())?;
+    r.seek(SeekFrom::Start(b.start))
+        .map_err(|e| e.to_string())?;
     r.read_exact(&mut buf).map_err(|e| e.to_string())?;
     T::decode(&mut &buf[..]).map_err(|e| {
         format!(
@@ -180,12 +181,12 @@ fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
             (Codec::Av1, &a.visual, &a.colr, config)
         }
         other => {
-            return Err(format!(
-                "its codec is {other:?}; join takes H.264 (avc1) and AV1 (av01)"
+            return Err(
+                format!("its codec is {other:?}; join takes H.264 (avc1) and AV1 (av01)")
+                    .chars()
+                    .take(200)
+                    .collect(),
             )
-            .chars()
-            .take(200)
-            .collect())
         }
     };
     let matrix = match colr {
@@ -245,7 +246,10 @@ fn push(samples: &mut Vec<Sample>, s: Sample, len: u64) -> Check<()> {
     if s.duration == 0 {
         return Err(format!("frame {i} lasts 0 ticks"));
     }
-    if s.offset.checked_add(s.size as u64).is_none_or(|end| end > len) {
+    if s.offset
+        .checked_add(s.size as u64)
+        .is_none_or(|end| end > len)
+    {
         return Err(format!(
             "it is truncated or damaged: frame {i} ({} bytes at byte {}) lies past the end of the file ({len} bytes)",
             s.size, s.offset
@@ -457,9 +461,8 @@ impl Mp4Part {
                 r.seek(SeekFrom::Start(s.offset))?;
             }
             let mut data = vec![0u8; s.size as usize];
-            r.read_exact(&mut data).map_err(|e| {
-                joiner.fail_part(format!("frame {i} cannot be read: {e}"))
-            })?;
+            r.read_exact(&mut data)
+                .map_err(|e| joiner.fail_part(format!("frame {i} cannot be read: {e}")))?;
             next_offset = Some(s.offset + s.size as u64);
             joiner.packet(Packet {
                 data,

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -171,6 +172,37 @@ pub fn decode_raw(path: &Path, pix_fmt: &str) -> Vec<u8> {
     )
 }
 
+/// The MD5 of every decoded picture of `path`, in its decoder's own pixel
+/// format (`ffmpeg -f framemd5`, the hash column only): equal lists mean the
+/// same pixels, frame for frame, whatever the container around them.
+pub fn framemd5(path: &Path) -> Vec<String> {
+    let out = run_tool(
+        Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-i"])
+            .arg(path)
+            .args([
+                "-map",
+                "0:v:0",
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "framemd5",
+                "-",
+            ]),
+    );
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            l.rsplit(',')
+                .next()
+                .unwrap_or_else(|| panic!("framemd5 line {l:?}"))
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
 // -------------------------------------------------------------------- PSNR
 
 /// PSNR in dB between two equally long 8-bit buffers (100 dB if identical).
@@ -265,14 +297,31 @@ pub fn pattern_psnr(path: &Path, w: u32, h: u32, n: u32) -> f64 {
 
 /// Encodes `n` frames of the test pattern to `path`.
 pub fn encode_pattern(path: &Path, config: WriterConfig, w: u32, h: u32, n: u32) -> Summary {
+    encode_pattern_range(path, config, w, h, 0..n)
+}
+
+/// Encodes pattern frames `frames` (e.g. `30..90`: a part that continues
+/// another) to `path`.
+pub fn encode_pattern_range(
+    path: &Path,
+    config: WriterConfig,
+    w: u32,
+    h: u32,
+    frames: Range<u32>,
+) -> Summary {
     let mut writer = VideoWriter::create(path, config).expect("create");
-    for t in 0..n {
+    push_pattern(&mut writer, w, h, frames);
+    writer.finish().expect("finish")
+}
+
+/// Pushes pattern frames `frames` of `w` x `h` into `writer`.
+pub fn push_pattern(writer: &mut VideoWriter, w: u32, h: u32, frames: Range<u32>) {
+    for t in frames {
         let rgb = pattern(w, h, t);
         writer
             .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
             .unwrap_or_else(|e| panic!("frame {t}: {e}"));
     }
-    writer.finish().expect("finish")
 }
 
 /// The indices of the frames ffprobe flags as key frames.
