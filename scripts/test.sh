@@ -27,7 +27,7 @@ step "cargo test (release: the tests encode a lot)"
 cargo test --release -j2 --workspace
 
 step "Python package: build and install from this checkout"
-python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy 2>&1 | grep -v "as the 'root' user" || true
+python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy cloudpickle "dask[array]" distributed 2>&1 | grep -v "as the 'root' user" || true
 python3 -m pip install -q --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./crates/framesink-py 2>&1 | grep -v "as the 'root' user" || true
 
 step "ruff, mypy, stubtest"

@@ -3,6 +3,7 @@
 //! A library so that `python -m framesink` runs this same implementation.
 
 mod demo;
+pub mod signals;
 mod y4m;
 
 use std::fs::File;
@@ -128,6 +129,10 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
+/// The largest raw frame the CLI reads (bigger sizes are refused before
+/// anything is allocated).
+const MAX_FRAME_BYTES: u64 = 1 << 30;
+
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Runs the command line `args` (program name first); returns the exit status.
@@ -153,12 +158,19 @@ where
         } => join(&output, &parts, quiet),
     };
     match result {
-        Ok(()) => 0,
+        Ok(()) => match signals::stop_requested() {
+            Some(sig) => 128 + sig,
+            None => 0,
+        },
         Err(e) => {
             let mut msg = format!("framesink: error: {e}");
             let mut source = e.source();
             while let Some(s) = source {
-                msg.push_str(&format!("\n  caused by: {s}"));
+                // Errors that wrap another often repeat its text already.
+                let text = s.to_string();
+                if !msg.contains(&text) {
+                    msg.push_str(&format!("\n  caused by: {text}"));
+                }
                 source = s.source();
             }
             eprintln!("{msg}");
@@ -421,12 +433,19 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     };
     config = config.with_fps(fps).with_matrix(matrix);
     config.validate()?;
-    let frame_bytes = if layout == PixelLayout::Yuv420p {
-        let cw = width.div_ceil(2) as usize;
-        width as usize * height as usize + 2 * cw * height.div_ceil(2) as usize
+    let frame_bytes: u64 = if layout == PixelLayout::Yuv420p {
+        let cw = width.div_ceil(2) as u64;
+        width as u64 * height as u64 + 2 * cw * height.div_ceil(2) as u64
     } else {
-        width as usize * height as usize * layout.bytes_per_pixel()
+        width as u64 * height as u64 * layout.bytes_per_pixel() as u64
     };
+    if frame_bytes > MAX_FRAME_BYTES {
+        return Err(format!(
+            "frame size {width}x{height} {layout} is {frame_bytes} bytes a frame; framesink reads frames of at most {MAX_FRAME_BYTES} bytes (1 GiB: 16384x16384 RGBA), and H.264 takes at most 4096 pixels a side"
+        )
+        .into());
+    }
+    let frame_bytes = frame_bytes as usize;
     let total = match &args.input {
         Some(p) if p.as_os_str() != "-" && matches!(input, y4m::Input::Raw(_)) => {
             std::fs::metadata(p)
@@ -437,9 +456,31 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     };
     let mut writer = open_writer(&args.output, config)?;
     let progress = Progress::new(total, args.quiet);
-    let mut buf = vec![0u8; frame_bytes];
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(frame_bytes).map_err(|_| {
+        format!("cannot allocate {frame_bytes} bytes for one {width}x{height} {layout} frame")
+    })?;
+    buf.resize(frame_bytes, 0);
     loop {
-        let (got, expected) = match input.read_frame(&mut buf)? {
+        if let Some(sig) = signals::stop_requested() {
+            let n = writer.frames();
+            if n == 0 {
+                drop(writer);
+                return Err(format!("interrupted by signal {sig} before any frame; nothing was written").into());
+            }
+            let summary = writer.finish()?;
+            progress.done(&summary, &args.output);
+            eprintln!(
+                "framesink: interrupted (signal {sig}): finished {} with the {n} frames read so far",
+                args.output.display()
+            );
+            return Ok(());
+        }
+        let read = match input.read_frame(&mut buf) {
+            Err(_) if signals::stop_requested().is_some() => continue,
+            r => r?,
+        };
+        let (got, expected) = match read {
             y4m::Read::End => break,
             y4m::Read::Frame => {
                 push(
@@ -454,6 +495,13 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
         {
             // Keep what was complete, then report the tail.
             let n = writer.frames();
+            if n == 0 {
+                drop(writer);
+                return Err(format!(
+                    "input ended inside frame 0: {got} of {expected} bytes ({width}x{height} {layout}); no complete frame, nothing was written"
+                )
+                .into());
+            }
             let summary = writer.finish()?;
             progress.done(&summary, &args.output);
             return Err(format!(

@@ -72,7 +72,10 @@ fn read_full(r: &mut impl IoRead, buf: &mut [u8]) -> io::Result<usize> {
         match r.read(&mut buf[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // Interrupted by a stop request: the caller finishes the file.
+            Err(e)
+                if e.kind() == io::ErrorKind::Interrupted
+                    && crate::signals::stop_requested().is_none() => {}
             Err(e) => return Err(e),
         }
     }

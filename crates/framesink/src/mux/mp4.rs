@@ -102,10 +102,20 @@ impl Mp4Muxer {
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        match &mut self.out {
-            Output::Seekable(s) => s.write_all(bytes)?,
-            Output::Stream(s) => s.write_all(bytes)?,
-        }
+        let written = match &mut self.out {
+            Output::Seekable(s) => s.write_all(bytes),
+            Output::Stream(s) => s.write_all(bytes),
+        };
+        written.map_err(|e| {
+            // Say how far the file got: it plays up to its last whole fragment.
+            Error::Io(io::Error::new(
+                e.kind(),
+                format!(
+                    "writing the movie failed after {} bytes (the fragments before stay playable): {e}",
+                    self.pos
+                ),
+            ))
+        })?;
         self.pos += bytes.len() as u64;
         Ok(())
     }
