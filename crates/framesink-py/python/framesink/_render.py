@@ -326,6 +326,20 @@ def _raise_failure(r: dict[str, Any]) -> None:
     raise error
 
 
+def _keep_what_was_joined(joiner: Any, target: Any) -> None:
+    """After a failure: finish the movie with the parts joined so far, or,
+    with none, leave no empty file behind."""
+    if joiner.parts() > 0:
+        joiner.close()
+        return
+    joiner.abandon()
+    if isinstance(target, (str, os.PathLike)):
+        try:
+            os.remove(target)
+        except OSError:
+            pass
+
+
 def run_segments(
     target: Any,
     submit_all: Callable[[_Engine], dict[Any, tuple[int, int, int]]],
@@ -387,15 +401,7 @@ def run_segments(
             bar.close()
         engine.close(failed=not ok)
         if not ok:
-            if joiner.parts() > 0:
-                joiner.close()
-            else:
-                joiner.abandon()
-                if isinstance(target, (str, os.PathLike)):
-                    try:
-                        os.remove(target)
-                    except OSError:
-                        pass
+            _keep_what_was_joined(joiner, target)
     if failure is not None:
         result = failure[1]
         if isinstance(result, BaseException):
@@ -460,14 +466,18 @@ def plan(n: int, unit: int, segment_frames: int | None, workers: int, container:
     return segment_frames
 
 
-def first_range(
-    frame_fn: Callable[..., Any], setup: Callable[[], Any] | None, item: Any
-) -> tuple[float, float]:
-    """vmin/vmax from the first frame, as write() takes them, once for the movie."""
-    state = setup() if setup is not None else None
-    frame = np.asarray(frame_fn(state, item) if setup is not None else frame_fn(item))
+def fix_range(options: dict[str, Any], first: Any) -> None:
+    """vmin/vmax from the first frame, as write() takes them, once for the
+    movie (never per segment)."""
+    frame = np.asarray(first)
     finite = frame[np.isfinite(frame)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    options["vmin"] = lo if options.get("vmin") is None else options["vmin"]
+    options["vmax"] = hi if options.get("vmax") is None else options["vmax"]
+    warn(
+        f"cmap: vmin={options['vmin']:g}, vmax={options['vmax']:g} taken from frame 0 and "
+        "kept for the whole movie (pass vmin= and vmax= to choose)"
+    )
 
 
 def render(
@@ -521,15 +531,8 @@ def render(
         options.get("vmin") is None or options.get("vmax") is None
     ):
         # One range for the movie, from the first frame as write() takes it.
-        lo, hi = first_range(frame_fn, setup, items[0])
-        options.setdefault("vmin", None)
-        options.setdefault("vmax", None)
-        options["vmin"] = lo if options["vmin"] is None else options["vmin"]
-        options["vmax"] = hi if options["vmax"] is None else options["vmax"]
-        warn(
-            f"cmap: vmin={options['vmin']:g}, vmax={options['vmax']:g} taken from frame 0 and "
-            "kept for the whole movie (pass vmin= and vmax= to choose)"
-        )
+        state = setup() if setup is not None else None
+        fix_range(options, frame_fn(state, items[0]) if setup is not None else frame_fn(items[0]))
     unit = unit_of(container, fps, options)
     engine = make_engine(executor, workers)
     try:
@@ -671,16 +674,7 @@ def join(target: Any, parts: Sequence[Any]) -> Any:
         try:
             joiner.append(part, str(name))
         except BaseException:
-            # Keep the parts before the bad one, as a finished movie.
-            if joiner.parts() > 0:
-                joiner.close()
-            else:
-                joiner.abandon()
-                if isinstance(target, (str, os.PathLike)):
-                    try:
-                        os.remove(target)
-                    except OSError:
-                        pass
+            _keep_what_was_joined(joiner, target)
             raise
     return Summary(**joiner.close())
 
@@ -724,15 +718,7 @@ def write_dask(
     if options.get("cmap") is not None and (
         options.get("vmin") is None or options.get("vmax") is None
     ):
-        first = np.asarray(arr[0].compute())
-        finite = first[np.isfinite(first)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        options["vmin"] = lo if options.get("vmin") is None else options["vmin"]
-        options["vmax"] = hi if options.get("vmax") is None else options["vmax"]
-        warn(
-            f"cmap: vmin={options['vmin']:g}, vmax={options['vmax']:g} taken from frame 0 and "
-            "kept for the whole movie (pass vmin= and vmax= to choose)"
-        )
+        fix_range(options, arr[0].compute())
     if client is None:
         # No cluster: blocks computed one at a time, in order, into one writer.
         from . import write
