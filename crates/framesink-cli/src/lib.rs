@@ -203,10 +203,17 @@ pub(crate) fn open_writer(output: &Path, config: WriterConfig) -> AnyResult<Vide
 /// finished into OUTPUT.
 fn join(output: &Path, parts: &[PathBuf], quiet: bool) -> AnyResult<()> {
     let progress = Progress::new(None, quiet);
+    // The same file under another spelling (./x, an absolute path, a link)
+    // would be truncated before it is read.
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
     for p in parts {
-        if p == output {
+        if output.as_os_str() != "-" && same(p, output) {
             return Err(format!(
-                "the output {} is also a part; write the joined movie to a new file",
+                "the output {} is also a part ({}); write the joined movie to a new file",
+                output.display(),
                 p.display()
             )
             .into());
@@ -466,7 +473,10 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
             let n = writer.frames();
             if n == 0 {
                 drop(writer);
-                return Err(format!("interrupted by signal {sig} before any frame; nothing was written").into());
+                return Err(format!(
+                    "interrupted by signal {sig} before any frame; nothing was written"
+                )
+                .into());
             }
             let summary = writer.finish()?;
             progress.done(&summary, &args.output);

@@ -361,7 +361,9 @@ impl Joiner {
     /// Adds a part read from a file (an MP4, plain or fragmented, or a GIF),
     /// named `part` in errors. The part is checked whole (its boxes, its
     /// sample table, its stream) before any of its packets is written, so a
-    /// bad part leaves the movie as it was.
+    /// bad part leaves the movie as it was; only a read error while its
+    /// frames are copied leaves the frames copied before it (the segment is
+    /// ended there, so the movie can still be finished).
     pub fn append_part<R: Read + Seek>(&mut self, mut reader: R, part: &str) -> Result<()> {
         self.part = part.to_string();
         let mut magic = [0u8; 12];
@@ -389,7 +391,11 @@ impl Joiner {
         {
             let plan = crate::mux::mp4_read::Mp4Part::open(&mut reader, len)
                 .map_err(|e| self.part_error(e))?;
-            return plan.append_to(self, reader, part);
+            let copied = plan.append_to(self, reader, part);
+            if copied.is_err() {
+                self.abort_segment();
+            }
+            return copied;
         }
         let shown: String = magic.iter().map(|b| format!("{b:02x}")).collect();
         Err(self.part_error(if n == 0 {
@@ -399,6 +405,22 @@ impl Joiner {
                 "it is not an MP4 or a GIF (it starts with bytes {shown}; an MP4 has 'ftyp' at byte 4, a GIF starts with 'GIF89a')"
             )
         }))
+    }
+
+    /// After a part failed while it was copied (a read error): its frames
+    /// copied so far stay, ending one frame period after the last, so the
+    /// movie can still be finished.
+    fn abort_segment(&mut self) {
+        if !self.in_segment {
+            return;
+        }
+        match (self.last_pts, &self.info) {
+            (Some(last), Some(info)) => {
+                let _ = self.end(last + info.frame_ticks.max(1) as u64);
+            }
+            _ => self.in_segment = false,
+        }
+        self.in_segment = false;
     }
 
     pub(crate) fn fail_part(&self, message: impl fmt::Display) -> Error {

@@ -469,6 +469,33 @@ fn a_part_of_another_colour_matrix_is_refused() {
     );
 }
 
+#[test]
+fn mp4_and_gif_parts_do_not_mix() {
+    let dir = TestDir::new("join_mp4_gif");
+    let mp4 = dir.join("p0.mp4");
+    let gif = dir.join("p1.gif");
+    encode_pattern_range(&mp4, h264(), W, H, 0..30);
+    encode_pattern_range(&gif, WriterConfig::default(), W, H, 30..40);
+    let out = dir.join("out.mp4");
+    let r = join_files(&out, &[mp4.clone(), gif.clone()]);
+    assert_invalid_part(
+        r,
+        1,
+        &gif.display().to_string(),
+        &["codec", "gif here, h264 there"],
+    );
+    assert_eq!(probe(&out).frames, 30);
+    let out = dir.join("out.gif");
+    let r = join_files(&out, &[gif.clone(), mp4.clone()]);
+    assert_invalid_part(
+        r,
+        1,
+        &mp4.display().to_string(),
+        &["codec", "h264 here, gif there"],
+    );
+    assert_eq!(probe(&out).frames, 10);
+}
+
 /// A small valid H.264 part (frames 0..30) as bytes.
 fn good_part(dir: &TestDir) -> Vec<u8> {
     let p = dir.join("good.mp4");
@@ -743,17 +770,17 @@ fn h264_segment(config: &WriterConfig, first: u32, n: u32) -> Segment {
         encoder
             .encode(&Picture::Yuv(yuv), i == 0, &mut encoded)
             .unwrap();
-        encoder.flush(&mut encoded).unwrap();
-        for e in encoded.drain(..) {
-            let k = packets.len() as u64;
-            packets.push(Packet {
-                data: e.data,
-                keyframe: e.keyframe,
-                index: k,
-                pts: k * TICKS,
-                image: None,
-            });
-        }
+    }
+    encoder.flush(&mut encoded).unwrap();
+    for e in encoded {
+        let k = packets.len() as u64;
+        packets.push(Packet {
+            data: e.data,
+            keyframe: e.keyframe,
+            index: k,
+            pts: k * TICKS,
+            image: None,
+        });
     }
     assert_eq!(packets.len(), n as usize, "one packet a frame");
     assert!(packets[0].keyframe);
@@ -861,3 +888,66 @@ fn joiner_refuses_segments_that_break_its_rules() {
     j.begin(&seg.info, "a").unwrap();
     assert!(matches!(j.begin(&seg.info, "b"), Err(Error::Mux(_))));
 }
+
+/// A part whose reads fail past byte `fail_at` (a disk or network error,
+/// or a file cut while it is joined), though its length says more.
+struct FailingReader {
+    inner: Cursor<Vec<u8>>,
+    fail_at: u64,
+}
+
+impl std::io::Read for FailingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let pos = self.inner.position();
+        if pos + buf.len() as u64 > self.fail_at {
+            return Err(std::io::Error::other("simulated read error"));
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl std::io::Seek for FailingReader {
+    fn seek(&mut self, p: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(p)
+    }
+}
+
+#[test]
+fn a_part_that_fails_while_copied_keeps_what_was_copied_as_a_movie() {
+    let dir = TestDir::new("join_read_error");
+    let good = good_part(&dir);
+    let part_path = dir.join("part.mp4");
+    encode_pattern_range(&part_path, h264(), W, H, 30..60);
+    let part = std::fs::read(&part_path).unwrap();
+    // The index reads fine; the frames' data fails half way through.
+    let mdat = find_box(&part, b"mdat") as u64;
+    let fail_at = mdat + (part.len() as u64 - mdat) / 2;
+    let sink = SharedCursor::default();
+    let parts: Vec<(String, Box<dyn ReadSeek>)> = vec![
+        ("good.mp4".into(), Box::new(Cursor::new(good.clone()))),
+        (
+            "part.mp4".into(),
+            Box::new(FailingReader {
+                inner: Cursor::new(part),
+                fail_at,
+            }),
+        ),
+    ];
+    let r = join(Output::Seekable(Box::new(sink.clone())), parts);
+    assert_invalid_part(r, 1, "part.mp4", &["simulated read error"]);
+    let bytes = sink.bytes();
+    assert_faststart(&bytes);
+    let out = dir.join("kept.mp4");
+    std::fs::write(&out, bytes).unwrap();
+    // The good part whole, then the frames of the failing part copied before
+    // its read error (kept: they were accepted), with continuous times.
+    let kept = framemd5(&out);
+    let first = framemd5(&dir.join("good.mp4"));
+    assert!(kept.len() > 30 && kept.len() < 60, "{} frames", kept.len());
+    assert_eq!(&kept[..30], &first[..]);
+    assert_eq!(&kept[30..], &framemd5(&part_path)[..kept.len() - 30]);
+    assert_continuous(&out, kept.len(), 30.0);
+}
+
+trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}

@@ -656,7 +656,9 @@ def join(target: Any, parts: Sequence[Any]) -> Any:
         raise InvalidConfigError("parts is empty; join needs at least one part")
     for p in parts:
         if isinstance(p, (str, os.PathLike)) and isinstance(target, (str, os.PathLike)):
-            if os.path.abspath(os.fspath(p)) == os.path.abspath(os.fspath(target)):
+            t, q = os.fspath(target), os.fspath(p)
+            exists = os.path.exists(t) and os.path.exists(q)
+            if (os.path.samefile(t, q) if exists else os.path.abspath(t) == os.path.abspath(q)):
                 raise InvalidConfigError(
                     f"the target {os.fspath(target)!r} is also a part; join into a new file"
                 )

@@ -53,6 +53,35 @@ pub fn run_tool(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// Runs a command to its end, feeding it `stdin` (none: /dev/null) from a
+/// thread while its stdout and stderr are collected; it may exit before
+/// reading all of its input (a broken pipe is fine then).
+pub fn output_with_stdin(cmd: &mut Command, stdin: Option<Vec<u8>>) -> std::process::Output {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let feeder = stdin.map(|data| {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        })
+    });
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait for {cmd:?}: {e}"));
+    if let Some(f) = feeder {
+        f.join().expect("stdin feeder");
+    }
+    out
+}
+
 /// Parses ffprobe's `-of flat` output into key -> unquoted value.
 fn parse_flat(text: &str) -> HashMap<String, String> {
     text.lines()
