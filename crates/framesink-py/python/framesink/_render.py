@@ -624,6 +624,9 @@ def _render_animation(
         "savefig_kwargs": kwargs,
     }
     _ANIMATION = anim
+    # As Animation.save: the animation was rendered, so matplotlib does not
+    # warn that it was deleted unused.
+    anim._draw_was_started = True
     pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
     engine = _Engine(pool, n_workers, owned=True)
 
