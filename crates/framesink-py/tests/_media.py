@@ -168,6 +168,33 @@ def decode_rgb(media: Media, limit: int | None = None) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
 
 
+def framemd5(media: Media) -> list[str]:
+    """The md5 of every decoded frame of the first video stream, in order (ffmpeg's
+    framemd5, in the stream's own pixel format: exact, no colour conversion)."""
+    with _as_path(media) as path:
+        out = _run(
+            [
+                FFMPEG,
+                "-v",
+                "error",
+                "-i",
+                path,
+                "-map",
+                "0:v:0",
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "framemd5",
+                "-",
+            ]
+        )
+    return [
+        line.rsplit(",", 1)[1].strip()
+        for line in out.decode().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
 def _size(path: str) -> tuple[int, int]:
     """(width, height) of the first video stream, without decoding it."""
     out = _run(

@@ -261,9 +261,12 @@ class _Engine:
         if self.dask:
             import distributed
 
-            done, not_done = distributed.wait(  # type: ignore[no-untyped-call]
-                list(pending), return_when="FIRST_COMPLETED"
-            )
+            # wait() looks for the default client: make it this one, which
+            # need not be the default.
+            with self.executor.as_current():
+                done, not_done = distributed.wait(  # type: ignore[no-untyped-call]
+                    list(pending), return_when="FIRST_COMPLETED"
+                )
             return set(done), set(not_done)
         done, not_done = futures_wait(pending, return_when=FIRST_COMPLETED)
         return set(done), set(not_done)

@@ -62,6 +62,7 @@ pub struct H264Encoder {
     config: Option<CodecConfig>,
     width: u32,
     height: u32,
+    qp: u8,
 }
 
 // SAFETY: an OpenH264 encoder instance has no thread affinity; it is used by
@@ -97,6 +98,7 @@ impl H264Encoder {
             config: None,
             width: s.width,
             height: s.height,
+            qp: s.qp,
         };
         let mut p = sys::SEncParamExt::default();
         // SAFETY: raw is a live encoder; p is a valid out-parameter.
@@ -224,10 +226,17 @@ impl Encoder for H264Encoder {
         };
         // SAFETY: the planes hold width x height I420 samples (checked above)
         // and OpenH264 only reads them; info is a valid out-parameter.
-        check(
-            unsafe { (self.vtbl().EncodeFrame.unwrap())(self.raw, &src, &mut *self.info) },
-            "encode",
-        )?;
+        let rc = unsafe { (self.vtbl().EncodeFrame.unwrap())(self.raw, &src, &mut *self.info) };
+        if rc == 3 {
+            // cmInitParaError at this point: the frame did not fit OpenH264's
+            // bitstream buffer (about 1.3x the raw picture), which happens on
+            // noise-like content at high quality.
+            return Err(Error::Encoder(format!(
+                "OpenH264 could not fit this frame in its bitstream buffer (code 3): the picture is too detailed for QP {}; use a lower quality (or bitrate=), or codec av1",
+                self.qp
+            )));
+        }
+        check(rc, "encode")?;
         let info = &*self.info;
         let is_key = match info.eFrameType {
             sys::videoFrameTypeIDR => true,
