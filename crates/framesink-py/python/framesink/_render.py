@@ -664,7 +664,7 @@ def join(target: Any, parts: Sequence[Any]) -> Any:
         if isinstance(p, (str, os.PathLike)) and isinstance(target, (str, os.PathLike)):
             t, q = os.fspath(target), os.fspath(p)
             exists = os.path.exists(t) and os.path.exists(q)
-            if (os.path.samefile(t, q) if exists else os.path.abspath(t) == os.path.abspath(q)):
+            if os.path.samefile(t, q) if exists else os.path.abspath(t) == os.path.abspath(q):
                 raise InvalidConfigError(
                     f"the target {os.fspath(target)!r} is also a part; join into a new file"
                 )
