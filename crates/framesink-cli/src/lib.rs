@@ -236,7 +236,15 @@ fn join(output: &Path, parts: &[PathBuf], quiet: bool) -> AnyResult<()> {
             .map_err(|e| format!("cannot create {}: {e}", output.display()))?;
         Output::Seekable(Box::new(file))
     };
-    let opened = parts.iter().map(|p| {
+    let opened = parts.iter().enumerate().map(|(index, p)| {
+        if p.is_dir() {
+            let e = framesink::Error::InvalidPart {
+                index,
+                name: p.display().to_string(),
+                message: "it is a directory, not a movie file".into(),
+            };
+            return (p.display().to_string(), Err(e));
+        }
         let file = File::open(p).map_err(|e| {
             framesink::Error::Io(io::Error::new(
                 e.kind(),

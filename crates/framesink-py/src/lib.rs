@@ -388,6 +388,13 @@ impl NativeJoiner {
         let result = match source {
             PartSource::Bytes(b) => py.detach(|| joiner.append_part(io::Cursor::new(b), name)),
             PartSource::Path(p) => py.detach(|| {
+                if p.is_dir() {
+                    return Err(Error::InvalidPart {
+                        index: joiner.parts(),
+                        name: name.to_string(),
+                        message: "it is a directory, not a movie file".into(),
+                    });
+                }
                 let f = std::fs::File::open(&p).map_err(|e| {
                     Error::Io(io::Error::new(
                         e.kind(),

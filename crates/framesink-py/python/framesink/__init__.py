@@ -453,7 +453,7 @@ def join(target: Target, parts: Iterable[Any]) -> Summary:
     """
     from ._render import join as _join
 
-    return _join(target, list(parts))  # type: ignore[no-any-return]
+    return _join(target, parts)  # type: ignore[no-any-return]
 
 
 def encode(frames: np.ndarray | Iterable[Any], **options: Any) -> bytes:

@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor
 from concurrent.futures import wait as futures_wait
 from typing import Any, Callable
@@ -649,7 +649,7 @@ def _render_animation(
         _ANIMATION = None
 
 
-def join(target: Any, parts: Sequence[Any]) -> Any:
+def join(target: Any, parts: Iterable[Any]) -> Any:
     """See :func:`framesink.join`."""
     from . import Summary
 

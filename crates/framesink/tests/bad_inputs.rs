@@ -1,0 +1,231 @@
+//! Rows of docs/bad-inputs.md that crates/framesink/tests/errors.rs does not
+//! already check: targets that are directories or read-only kernel files,
+//! sizes at the H.264 and AV1 limits, AV1 speed, GIF/APNG loop counts, frame
+//! rates written with exponents, and timestamps too large to count.
+//!
+//! Rows marked WRONG in the table are asserted as they behave today, so that
+//! a fix shows up here as a failing test to update with the table.
+
+mod common;
+
+use common::*;
+use framesink::{
+    Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
+};
+
+/// Asserts that `msg` contains every one of `parts`.
+#[track_caller]
+fn assert_mentions(msg: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(msg.contains(p), "message {msg:?} does not mention {p:?}");
+    }
+}
+
+/// The error of pushing one `w` x `h` gray frame into a fresh in-memory writer.
+fn gray_frame_error(config: WriterConfig, w: u32, h: u32) -> Error {
+    let mut writer = VideoWriter::new(SharedCursor::default(), config).unwrap();
+    let data = vec![0u8; w as usize * h as usize];
+    let e = writer
+        .push_frame(Frame::new(&data, w, h, PixelLayout::Gray8))
+        .expect_err("accepted");
+    assert_eq!(writer.frames(), 0);
+    e
+}
+
+#[test]
+fn a_target_that_is_a_directory_is_refused_naming_it() {
+    let dir = TestDir::new("bad_dir_target");
+    let target = dir.join("movie.mp4");
+    std::fs::create_dir(&target).unwrap();
+    let e = VideoWriter::create(&target, WriterConfig::default())
+        .err()
+        .expect("created a movie over a directory");
+    assert!(matches!(e, Error::Io(_)), "{e:?}");
+    assert_mentions(
+        &e.to_string(),
+        &[&target.display().to_string(), "Is a directory"],
+    );
+    // The directory is still there, and still empty.
+    assert!(target.is_dir());
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+}
+
+/// Root ignores permission bits (a chmod 0o444 file is written anyway), so
+/// the read-only target is a sysfs file: the kernel refuses even root.
+#[test]
+fn a_read_only_sysfs_file_is_refused_naming_it() {
+    let target = std::path::Path::new("/sys/kernel/address_bits");
+    let before = std::fs::read(target).expect("read /sys/kernel/address_bits");
+    let e = VideoWriter::create(
+        target,
+        WriterConfig::default().with_container(Container::Mp4),
+    )
+    .err()
+    .expect("opened a read-only sysfs file");
+    assert!(matches!(e, Error::Io(_)), "{e:?}");
+    assert_mentions(
+        &e.to_string(),
+        &["/sys/kernel/address_bits", "Permission denied"],
+    );
+    assert_eq!(std::fs::read(target).unwrap(), before, "changed");
+}
+
+/// WRONG: /proc/version opens for root, the first write fails with EIO, and
+/// the message names neither the target nor the frame, and speaks of
+/// "fragments before" when nothing was written.
+#[test]
+fn a_proc_file_target_fails_on_write_without_naming_it() {
+    let target = std::path::Path::new("/proc/version");
+    let before = std::fs::read(target).expect("read /proc/version");
+    let mut w = VideoWriter::create(
+        target,
+        WriterConfig::default().with_container(Container::Mp4),
+    )
+    .expect("create /proc/version (root may open it)");
+    let rgb = pattern(32, 32, 0);
+    let e = w
+        .push_frame(Frame::new(&rgb, 32, 32, PixelLayout::Rgb8))
+        .err()
+        .or_else(|| w.finish().err())
+        .expect("a movie was written to /proc/version");
+    assert!(matches!(e, Error::Io(_) | Error::Failed(_)), "{e:?}");
+    let msg = e.to_string();
+    assert_mentions(&msg, &["failed after 0 bytes", "Input/output error"]);
+    assert!(
+        !msg.contains("/proc/version"),
+        "fixed? update the table: {msg}"
+    );
+    assert_eq!(std::fs::read(target).unwrap(), before, "changed");
+}
+
+/// WRONG: the limit is checked on the padded (even) size, so a width of
+/// 4097 is reported as 4098.
+#[test]
+fn a_width_of_4097_is_refused_but_named_as_4098() {
+    let e = gray_frame_error(WriterConfig::default(), 4097, 16);
+    assert!(matches!(e, Error::InvalidFrame { index: 0, .. }), "{e:?}");
+    let msg = e.to_string();
+    assert_mentions(&msg, &["4098x16", "at most 4096 pixels a side"]);
+    assert!(!msg.contains("4097"), "fixed? update the table: {msg}");
+}
+
+#[test]
+fn a_height_of_4100_is_refused_naming_it() {
+    let e = gray_frame_error(WriterConfig::default(), 16, 4100);
+    assert!(matches!(e, Error::InvalidFrame { index: 0, .. }), "{e:?}");
+    assert_mentions(&e.to_string(), &["16x4100", "4096 pixels a side"]);
+}
+
+#[test]
+fn too_many_macroblocks_for_h264_are_refused_naming_the_size() {
+    // 4096 a side, but 65536 macroblocks.
+    let e = gray_frame_error(WriterConfig::default(), 4096, 4096);
+    assert!(matches!(e, Error::InvalidFrame { index: 0, .. }), "{e:?}");
+    assert_mentions(&e.to_string(), &["4096x4096", "36864", "macroblocks"]);
+}
+
+#[test]
+fn a_size_over_16384_for_av1_is_refused_naming_it() {
+    let config = WriterConfig::default()
+        .with_codec(Codec::Av1)
+        .with_speed(10);
+    let e = gray_frame_error(config, 16400, 16);
+    assert!(matches!(e, Error::InvalidFrame { index: 0, .. }), "{e:?}");
+    assert_mentions(&e.to_string(), &["16400x16", "AV1", "16384"]);
+}
+
+#[test]
+fn av1_speed_above_10_is_refused() {
+    let config = WriterConfig::default()
+        .with_codec(Codec::Av1)
+        .with_speed(11);
+    let e = config.validate().expect_err("speed 11 accepted");
+    assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
+    assert_mentions(&e.to_string(), &["speed 11", "0", "10"]);
+    let dir = TestDir::new("bad_speed");
+    let path = dir.join("out.mp4");
+    assert!(VideoWriter::create(&path, config).is_err());
+    assert!(!path.exists(), "a file was left for a refused config");
+}
+
+#[test]
+fn a_huge_integer_fps_is_refused() {
+    let e = WriterConfig::default()
+        .with_fps(Rational::integer(1_000_000_000))
+        .validate()
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidConfig(_)), "{e:?}");
+    assert_mentions(&e.to_string(), &["fps 1000000000", "1/100", "1000"]);
+    let e = "1000000000"
+        .parse::<Rational>()
+        .map(|r| WriterConfig::default().with_fps(r).validate().unwrap_err());
+    assert_mentions(&e.unwrap().to_string(), &["fps 1000000000"]);
+}
+
+/// WRONG: "1e10" and "1e-9" are positive and finite, yet the message says
+/// they must be; it does not give the allowed range. ("inf" is right.)
+#[test]
+fn fps_strings_out_of_range_with_exponents_get_a_misleading_message() {
+    for s in ["1e10", "1e-9", "inf"] {
+        let e = s.parse::<Rational>().expect_err(s);
+        assert!(matches!(e, Error::InvalidConfig(_)), "{s}: {e:?}");
+        let msg = e.to_string();
+        assert_mentions(
+            &msg,
+            &[&format!("{s:?}"), "must be a positive finite number"],
+        );
+        assert!(!msg.contains("1000"), "fixed? update the table: {msg}");
+    }
+}
+
+#[test]
+fn a_timestamp_too_large_to_count_is_refused_and_the_writer_goes_on() {
+    let dir = TestDir::new("bad_ts_huge");
+    let path = dir.join("out.mp4");
+    let mut w = VideoWriter::create(&path, WriterConfig::default()).unwrap();
+    let rgb = pattern(32, 32, 0);
+    let at = |t: Timestamp| Frame::new(&rgb, 32, 32, PixelLayout::Rgb8).with_timestamp(t);
+    w.push_frame(at(Timestamp::from_millis(0))).unwrap();
+    let e = w.push_frame(at(Timestamp::new(u64::MAX, 1))).unwrap_err();
+    assert!(matches!(e, Error::InvalidFrame { index: 1, .. }), "{e:?}");
+    assert_mentions(
+        &e.to_string(),
+        &["18446744073709551615 s", "not a valid time", "too large"],
+    );
+    w.push_frame(at(Timestamp::from_millis(100))).unwrap();
+    assert_eq!(w.finish().unwrap().frames, 2);
+    assert_eq!(probe(&path).frames, 2);
+}
+
+/// The loop count a GIF's NETSCAPE2.0 block holds (`None`: no block, plays once).
+fn gif_loop_block(bytes: &[u8]) -> Option<u16> {
+    let at = bytes.windows(11).position(|w| w == b"NETSCAPE2.0")?;
+    Some(u16::from_le_bytes([bytes[at + 13], bytes[at + 14]]))
+}
+
+/// WRONG: loops 0 is accepted; a GIF then plays once (as loops 1: no loop
+/// block) while an APNG loops forever (num_plays 0). Python refuses it
+/// (allowed: 1 to 65535).
+#[test]
+fn loops_zero_is_accepted_and_means_once_for_gif_forever_for_apng() {
+    let dir = TestDir::new("bad_loops0");
+    let gif0 = dir.join("loops0.gif");
+    let gif1 = dir.join("loops1.gif");
+    let gif2 = dir.join("loops2.gif");
+    encode_pattern(&gif0, WriterConfig::default().with_loops(0), 32, 32, 3);
+    encode_pattern(&gif1, WriterConfig::default().with_loops(1), 32, 32, 3);
+    encode_pattern(&gif2, WriterConfig::default().with_loops(2), 32, 32, 3);
+    let b0 = std::fs::read(&gif0).unwrap();
+    assert_eq!(gif_loop_block(&b0), None);
+    assert_eq!(b0, std::fs::read(&gif1).unwrap(), "loops 0 differs from 1");
+    assert_eq!(gif_loop_block(&std::fs::read(&gif2).unwrap()), Some(1));
+    assert_eq!(probe(&gif0).frames, 3);
+
+    let png0 = dir.join("loops0.png");
+    encode_pattern(&png0, WriterConfig::default().with_loops(0), 32, 32, 3);
+    let b = std::fs::read(&png0).unwrap();
+    let at = b.windows(4).position(|w| w == b"acTL").expect("acTL");
+    let frames = u32::from_be_bytes(b[at + 4..at + 8].try_into().unwrap());
+    let plays = u32::from_be_bytes(b[at + 8..at + 12].try_into().unwrap());
+    assert_eq!((frames, plays), (3, 0), "num_plays 0 is forever");
+}
