@@ -77,7 +77,7 @@ struct EncodeArgs {
     input: Option<PathBuf>,
     /// Quality, 0 (smallest) to 100 (best).
     #[arg(long)]
-    quality: Option<u8>,
+    quality: Option<u32>,
     /// Target bit rate in kbit/s instead of constant quality.
     #[arg(long)]
     bitrate: Option<u32>,
@@ -397,6 +397,10 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
         config = config.with_container(f.parse::<Container>()?);
     }
     if let Some(q) = args.quality {
+        // Parsed wider than the setting so the error names the real range.
+        let q = u8::try_from(q).ok().filter(|q| *q <= 100).ok_or_else(|| {
+            format!("quality {q} is out of range; allowed: 0 (smallest) to 100 (best)")
+        })?;
         config = config.with_quality(q);
     }
     if let Some(b) = args.bitrate {

@@ -504,6 +504,11 @@ impl WriterConfig {
                 )));
             }
         }
+        if self.loops == Some(0) {
+            return Err(Error::config(
+                "loops 0 is out of range; allowed: 1 to 65535 (how many times the animation plays), or none to loop forever",
+            ));
+        }
         if self.threads > 256 {
             return Err(Error::config(format!(
                 "threads {} is out of range; allowed: 0 (one per core) to 256",
