@@ -481,29 +481,8 @@ def versions_main() -> None:
 
 
 def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
-    """Runs this script with args; (the parsed last stdout line or None, error text)."""
-    env = dict(os.environ)
-    env.setdefault("PYTHONHASHSEED", "0")
-    env["MPLBACKEND"] = "Agg"
-    try:
-        done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), *args],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {timeout:.0f} s"
-    lines = done.stdout.strip().splitlines()
-    if done.returncode == 0 and lines:
-        try:
-            return json.loads(lines[-1]), ""
-        except json.JSONDecodeError:
-            pass
-    err = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()
-    return None, err[-1][:300] if err else f"exit {done.returncode}"
+    """Runs this script with args in a fresh process (run.py's runner), drawing off-screen."""
+    return suite._child(args, timeout, str(Path(__file__).resolve()), {"MPLBACKEND": "Agg"})
 
 
 def framemd5(path: str) -> list[str]:

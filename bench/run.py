@@ -788,14 +788,21 @@ def _run_text(cmd: list[str]) -> str:
 # the parent
 
 
-def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]:
-    """Runs this script with args; (parsed result line or None, error text)."""
+def _child(
+    args: list[str],
+    timeout: float,
+    script: str | None = None,
+    env_set: dict[str, str] | None = None,
+) -> tuple[dict[str, Any] | None, str]:
+    """Runs `script` (default: this one) with args in a fresh process;
+    (parsed result line or None, error text)."""
     env = dict(os.environ)
     env.pop("IMAGEIO_FFMPEG_EXE", None)  # imageio_v2 must use its bundled ffmpeg
     env.setdefault("PYTHONHASHSEED", "0")
+    env.update(env_set or {})
     try:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), *args],
+            [sys.executable, script or str(Path(__file__).resolve()), *args],
             check=False,
             capture_output=True,
             text=True,
