@@ -292,7 +292,6 @@ impl Joiner {
         if !self.in_segment {
             return Err(Error::Mux("a packet came outside a segment".into()));
         }
-        let info = self.info.as_ref().expect("set by begin");
         match self.last_pts {
             None if !packet.keyframe => {
                 return Err(self.part_error(
@@ -312,11 +311,12 @@ impl Joiner {
             self.part_error("its times overflow the movie's time range (2^64 ticks)")
         })?;
         packet.index = self.frames;
-        let config = info.config.clone();
+        // Borrowed, not cloned: this runs for every frame.
+        let config = self.info.as_ref().and_then(|i| i.config.as_ref());
         self.muxer
             .as_mut()
             .expect("made by begin")
-            .write_packet(packet, config.as_ref())?;
+            .write_packet(packet, config)?;
         self.frames += 1;
         Ok(())
     }
