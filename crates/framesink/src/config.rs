@@ -352,6 +352,20 @@ pub struct WriterConfig {
     /// With [`Codec::Ffmpeg`]: more ffmpeg output options (`["-crf", "28"]`).
     /// Default: none.
     pub ffmpeg_args: Vec<String>,
+    /// For tests only: makes the writer's own threads fail on purpose.
+    #[doc(hidden)]
+    pub faults: Faults,
+}
+
+/// Faults a test can inject into a writer's threads (each writer its own:
+/// no global state). Not for use outside tests.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The encoder thread given this frame (counted from 0) panics.
+    pub encoder_panic_at: Option<u64>,
+    /// The muxer thread panics when this frame's packet comes.
+    pub muxer_panic_at: Option<u64>,
 }
 
 impl Default for WriterConfig {
@@ -370,6 +384,7 @@ impl Default for WriterConfig {
             loops: None,
             ffmpeg_encoder: None,
             ffmpeg_args: Vec::new(),
+            faults: Faults::default(),
         }
     }
 }

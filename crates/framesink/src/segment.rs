@@ -204,9 +204,15 @@ impl Joiner {
         self.offset
     }
 
-    /// Frames written so far.
+    /// Frames taken so far.
     pub fn frames(&self) -> u64 {
         self.frames
+    }
+
+    /// Frames whose data has reached the output so far (the rest wait in
+    /// the fragment being made).
+    pub fn frames_written(&self) -> u64 {
+        self.muxer.as_ref().map_or(0, |m| m.frames_written())
     }
 
     /// Segments (parts) joined so far.

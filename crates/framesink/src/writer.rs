@@ -8,12 +8,14 @@ use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::color::{Converter, Picture, RgbaPicture, YuvPicture};
-use crate::config::{Codec, Container, WriterConfig};
+use crate::config::{Codec, Container, Faults, WriterConfig};
 use crate::encode::{self, CodecConfig, Encoded, Encoder, Packet};
 use crate::error::{Error, Result};
 use crate::frame::{Frame, PixelLayout};
@@ -166,9 +168,34 @@ enum MuxMsg {
     },
 }
 
+/// How far the threads have got, for the caller's durability bound.
+#[derive(Default)]
+struct Progress {
+    /// Frames an encoder has taken in (encoded, or held inside it).
+    consumed: AtomicU64,
+    /// Frames whose data the muxer has handed to the sink.
+    written: AtomicU64,
+    /// Woken when either grows.
+    lock: Mutex<()>,
+    moved: Condvar,
+}
+
+impl Progress {
+    fn advance(&self, counter: &AtomicU64, to: u64) {
+        if counter.fetch_max(to, Ordering::AcqRel) < to {
+            let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.moved.notify_all();
+        }
+    }
+}
+
 struct Pipeline {
     workers: Vec<(Sender<Job>, JoinHandle<Result<()>>)>,
     muxer: JoinHandle<Result<u64>>,
+    progress: Arc<Progress>,
+    /// Frames accepted but not yet in the sink, at most (while the encoders
+    /// still have frames to take): what a killed process can lose.
+    unwritten: u64,
     /// Pictures the encoders are done with, to be filled again.
     recycled: Receiver<Picture>,
     /// Pictures made so far, and at most (the bound on queued frames).
@@ -176,6 +203,38 @@ struct Pipeline {
     budget: usize,
     /// A picture taken but not sent (its frame failed to convert).
     spare: Option<Picture>,
+}
+
+impl Pipeline {
+    /// True once an encoder or the muxer has stopped (only on failure
+    /// before the end).
+    fn stopped(&self) -> bool {
+        self.workers.iter().any(|(_, h)| h.is_finished()) || self.muxer.is_finished()
+    }
+
+    /// Waits while frame `index` would leave more than `unwritten` frames
+    /// accepted but not in the sink, as long as the encoders still have
+    /// frames to take (so that an encoder holding frames inside it, or the
+    /// fragment being made, never stalls the movie). False if a thread
+    /// stopped.
+    fn wait_for_sink(&self, index: u64) -> bool {
+        let p = &*self.progress;
+        let mut guard = p.lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let behind = index.saturating_sub(p.written.load(Ordering::Acquire));
+            if behind < self.unwritten || p.consumed.load(Ordering::Acquire) >= index {
+                return true;
+            }
+            if self.stopped() {
+                return false;
+            }
+            guard = p
+                .moved
+                .wait_timeout(guard, Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
 }
 
 /// Writes frames to a movie as they come. See the crate docs for an example.
@@ -334,6 +393,11 @@ impl VideoWriter {
         if let Some(e) = &self.failed {
             return Err(e.replay());
         }
+        // A thread that stopped (an I/O error, a panic) fails this call,
+        // not some later one.
+        if self.pipeline.as_ref().is_some_and(Pipeline::stopped) {
+            return Err(self.fail());
+        }
         // Pipeline index; errors name the frame as the caller counts.
         let index = self.frames;
         let shown = self.frames + self.dropped;
@@ -420,8 +484,8 @@ impl VideoWriter {
         let segment = index / self.keyint;
         let keyframe = index % self.keyint == 0;
         let n = pipeline.workers.len() as u64;
-        let worker = &pipeline.workers[(segment % n) as usize].0;
-        // Close the previous segment on its worker, then hand this frame over.
+        // Close the previous segment on its worker, wait until the file is
+        // close enough behind, then hand this frame over.
         let closed = !(keyframe && index > 0) || {
             let prev = &pipeline.workers[((segment - 1) % n) as usize].0;
             prev.send(Job::EndSegment {
@@ -430,7 +494,9 @@ impl VideoWriter {
             })
             .is_ok()
         };
+        let worker = &pipeline.workers[(segment % n) as usize].0;
         let sent = closed
+            && pipeline.wait_for_sink(index)
             && worker
                 .send(Job::Frame {
                     picture,
@@ -485,8 +551,21 @@ impl VideoWriter {
 
     /// The frame's time in track ticks, checked to increase.
     fn next_pts(&self, frame: &Frame<'_>, index: u64) -> Result<u64> {
+        let period = self.frame_ticks as u64;
+        // Every frame ends a period after its start: that must fit in 64 bits.
+        let fits = |pts: u64| {
+            pts.checked_add(period).map(|_| pts).ok_or_else(|| {
+                Error::frame(
+                    index,
+                    format!(
+                        "the movie would last past 2^64 ticks of 1/{} s; timestamps must stay below that",
+                        self.timescale
+                    ),
+                )
+            })
+        };
         let Some(ts) = frame.timestamp else {
-            return Ok(self.last_pts.map_or(0, |p| p + self.frame_ticks as u64));
+            return fits(self.last_pts.map_or(0, |p| p + period));
         };
         let ticks = ts.to_ticks(self.timescale).ok_or_else(|| {
             Error::frame(
@@ -514,7 +593,7 @@ impl VideoWriter {
                 ));
             }
         }
-        Ok(pts)
+        fits(pts)
     }
 
     fn start(&mut self, width: u32, height: u32, layout: PixelLayout) -> Result<()> {
@@ -538,8 +617,15 @@ impl VideoWriter {
         info.matrix = self.config.matrix;
         info.encoder = self.config.encoder_name(self.codec);
         info.loops = self.config.loops;
+        // A GOP is written in equal fragments of at most half a second, so
+        // that the frames a kill can take stay near one GOP while two
+        // encoders still alternate (see `unwritten` below).
+        let half_second = self.config.fps.num.div_ceil(2 * self.config.fps.den).max(1);
+        let fragment = self.keyint.div_ceil(self.keyint.div_ceil(half_second));
         let muxer: Box<dyn Muxer> = match self.container {
-            Container::Mp4 => Box::new(Mp4Muxer::new(output, info.clone())),
+            Container::Mp4 => Box::new(
+                Mp4Muxer::new(output, info.clone()).with_fragment_frames(fragment as usize),
+            ),
             #[cfg(feature = "gif")]
             Container::Gif => Box::new(crate::mux::gif::GifMuxer::new(
                 output,
@@ -605,11 +691,26 @@ impl VideoWriter {
         }
         .clamp(2, self.keyint.max(2) as usize);
         let budget = threads * (depth + 1) + 1;
-        let (seg_tx, seg_rx) = mpsc::channel::<MuxMsg>();
+        // Frames accepted but not in the sink: with N encoders on whole
+        // GOPs of G frames and fragments of F, (N - 1) * (G - F) + F keeps
+        // them all busy (simulated: 2 encoders, G 60, F 15: 1.95x one
+        // encoder) and bounds what a kill -9 loses to about a GOP.
+        let n = threads as u64;
+        let unwritten = (n - 1) * self.keyint.saturating_sub(fragment) + fragment + n + 1;
+        // Packets to the muxer are bounded too: a sink that blocks stops
+        // the encoders, then the caller (memory stays bounded).
+        let (seg_tx, seg_rx) = mpsc::sync_channel::<MuxMsg>(budget + 2 * threads);
         let (recycle_tx, recycled) = mpsc::channel::<Picture>();
-        let muxer = std::thread::Builder::new()
-            .name("framesink-mux".into())
-            .spawn(move || mux_loop(Joiner::with_muxer(muxer), info, seg_rx))?;
+        let progress = Arc::new(Progress::default());
+        let faults = self.config.faults;
+        let muxer = {
+            let progress = Arc::clone(&progress);
+            std::thread::Builder::new()
+                .name("framesink-mux".into())
+                .spawn(move || {
+                    mux_loop(Joiner::with_muxer(muxer), info, seg_rx, &progress, faults)
+                })?
+        };
         let mut workers = Vec::with_capacity(threads);
         let mut first = Some(first);
         for i in 0..threads {
@@ -617,14 +718,19 @@ impl VideoWriter {
             let (make, first) = (make.clone(), first.take());
             let seg_tx = seg_tx.clone();
             let recycle_tx = recycle_tx.clone();
+            let progress = Arc::clone(&progress);
             let handle = std::thread::Builder::new()
                 .name(format!("framesink-enc{i}"))
-                .spawn(move || encode_loop(first, make, rx, seg_tx, recycle_tx))?;
+                .spawn(move || {
+                    encode_loop(first, make, rx, seg_tx, recycle_tx, &progress, faults)
+                })?;
             workers.push((tx, handle));
         }
         self.pipeline = Some(Pipeline {
             workers,
             muxer,
+            progress,
+            unwritten,
             recycled,
             pictures: 0,
             budget,
@@ -674,15 +780,19 @@ impl VideoWriter {
         let _ = senders[(last_segment % n) as usize].send(end);
         drop(senders);
         for h in handles {
-            keep(
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::Encoder("an encoder thread panicked".into()))),
-            );
+            keep(h.join().unwrap_or_else(|panic| {
+                Err(Error::Encoder(format!(
+                    "an encoder thread panicked ({}); the fragments written before stay playable",
+                    panic_message(&*panic)
+                )))
+            }));
         }
-        let muxed = p
-            .muxer
-            .join()
-            .unwrap_or_else(|_| Err(Error::Mux("the MP4 writer thread panicked".into())));
+        let muxed = p.muxer.join().unwrap_or_else(|panic| {
+            Err(Error::Mux(format!(
+                "the muxer thread panicked ({}); the fragments written before stay playable",
+                panic_message(&*panic)
+            )))
+        });
         match (muxed, first_err) {
             (Err(e), Some(Error::Failed(_)) | None) => Err(e),
             (_, Some(e)) => Err(e),
@@ -725,6 +835,15 @@ impl Drop for VideoWriter {
     }
 }
 
+/// The message a thread panicked with.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => s.to_string(),
+        (_, Some(s)) => s.clone(),
+        _ => "no message".into(),
+    }
+}
+
 fn profile(codec: Codec) -> &'static str {
     match codec {
         Codec::H264 => "High",
@@ -750,8 +869,10 @@ fn encode_loop(
     mut encoder: Option<Box<dyn Encoder>>,
     make: impl Fn() -> Result<Box<dyn Encoder>>,
     jobs: Receiver<Job>,
-    mux: Sender<MuxMsg>,
+    mux: SyncSender<MuxMsg>,
     recycle: Sender<Picture>,
+    progress: &Progress,
+    faults: Faults,
 ) -> Result<()> {
     let mut out = Outbox {
         mux,
@@ -772,6 +893,9 @@ fn encode_loop(
                 if encoder.is_none() {
                     encoder = Some(make()?);
                 }
+                if faults.encoder_panic_at == Some(index) {
+                    panic!("injected fault: the encoder panics at frame {index}");
+                }
                 let enc = encoder.as_mut().expect("made above");
                 out.waiting.push_back(Waiting {
                     index,
@@ -781,6 +905,7 @@ fn encode_loop(
                 });
                 enc.encode(&picture, keyframe, &mut out.encoded)?;
                 let _ = recycle.send(picture);
+                progress.advance(&progress.consumed, index + 1);
                 out.send(enc.as_ref())?;
             }
             Job::EndSegment { number, end_pts } => {
@@ -814,7 +939,7 @@ struct Waiting {
 /// encoder in frame order but possibly later (AV1 looks ahead), so a segment
 /// is reported ended only once its last packet has gone.
 struct Outbox {
-    mux: Sender<MuxMsg>,
+    mux: SyncSender<MuxMsg>,
     /// The segment of the last packet sent.
     segment: Option<u64>,
     waiting: VecDeque<Waiting>,
@@ -884,7 +1009,13 @@ impl Outbox {
 /// Writes packets in movie order through the joiner, one segment after
 /// another: those of the segment being written go straight on, those of
 /// later segments wait.
-fn mux_loop(mut joiner: Joiner, info: StreamInfo, msgs: Receiver<MuxMsg>) -> Result<u64> {
+fn mux_loop(
+    mut joiner: Joiner,
+    info: StreamInfo,
+    msgs: Receiver<MuxMsg>,
+    progress: &Progress,
+    faults: Faults,
+) -> Result<u64> {
     #[derive(Default)]
     struct Waiting {
         config: Option<CodecConfig>,
@@ -912,6 +1043,9 @@ fn mux_loop(mut joiner: Joiner, info: StreamInfo, msgs: Receiver<MuxMsg>) -> Res
                 packet,
                 config,
             } => {
+                if faults.muxer_panic_at == Some(packet.index) {
+                    panic!("injected fault: the muxer panics at frame {}", packet.index);
+                }
                 if segment == next {
                     if !started {
                         begin(&mut joiner, segment, config)?;
@@ -952,6 +1086,7 @@ fn mux_loop(mut joiner: Joiner, info: StreamInfo, msgs: Receiver<MuxMsg>) -> Res
                 }
             }
         }
+        progress.advance(&progress.written, joiner.frames_written());
     }
     if let Some((n, _)) = waiting.iter().find(|(_, w)| !w.packets.is_empty()) {
         return Err(Error::Mux(format!(

@@ -584,23 +584,24 @@ fn stream_output_lags_at_most_one_gop_behind_the_frames_pushed() {
             .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
             .unwrap();
     }
-    // Frames 0..120 (four whole GOPs) should reach the sink without more
-    // frames or finish(); give the background threads up to 250 polls of 20 ms.
+    // Frames 0..120 (four whole GOPs, written as fragments of 15 frames,
+    // half a second) should reach the sink without more frames or
+    // finish(); give the background threads up to 250 polls of 20 ms.
     let mut moofs = 0;
     for _ in 0..250 {
         moofs = box_kinds(&sink.bytes())
             .iter()
             .filter(|k| *k == "moof")
             .count();
-        if moofs >= 4 {
+        if moofs >= 8 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(
-        moofs >= 4,
+        moofs >= 8,
         "150 frames pushed (keyint 30), only {moofs} fragments ({} frames) written",
-        moofs * 30
+        moofs * 15
     );
     writer.finish().unwrap();
     assert_eq!(
@@ -608,7 +609,7 @@ fn stream_output_lags_at_most_one_gop_behind_the_frames_pushed() {
             .iter()
             .filter(|k| *k == "moof")
             .count(),
-        5
+        10
     );
 }
 

@@ -65,8 +65,9 @@ fn delay(ticks: u64, timescale: u32) -> (u16, u16) {
     if n <= u16::MAX as u64 && d <= u16::MAX as u64 {
         return (n as u16, d as u16);
     }
-    let ms = (ticks * 1000 + timescale as u64 / 2) / timescale as u64;
-    (ms.min(u16::MAX as u64) as u16, 1000)
+    // u128: a delay of days in fine ticks overflows u64 once in ms.
+    let ms = (ticks as u128 * 1000 + timescale as u128 / 2) / timescale as u128;
+    (ms.min(u16::MAX as u128) as u16, 1000)
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -192,6 +193,10 @@ impl Muxer for ApngMuxer {
 
     fn end_fragment(&mut self, next_pts: u64) -> Result<()> {
         self.write_pending(next_pts)
+    }
+
+    fn frames_written(&self) -> u64 {
+        self.frames as u64
     }
 
     fn finish(mut self: Box<Self>) -> Result<u64> {

@@ -54,6 +54,8 @@ pub struct FfmpegMuxer {
     tail: Arc<Mutex<VecDeque<String>>>,
     encoder: String,
     path: PathBuf,
+    /// Frames handed to ffmpeg.
+    written: u64,
 }
 
 /// What to run.
@@ -141,6 +143,7 @@ impl FfmpegMuxer {
             tail,
             encoder: job.encoder.to_string(),
             path: job.path.to_path_buf(),
+            written: 0,
         })
     }
 
@@ -175,11 +178,16 @@ impl Muxer for FfmpegMuxer {
                 Ok(()) => Error::Encoder(format!("ffmpeg stopped reading frames: {e}")),
             });
         }
+        self.written += 1;
         Ok(())
     }
 
     fn end_fragment(&mut self, _next_pts: u64) -> Result<()> {
         Ok(())
+    }
+
+    fn frames_written(&self) -> u64 {
+        self.written
     }
 
     fn finish(mut self: Box<Self>) -> Result<u64> {

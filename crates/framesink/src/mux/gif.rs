@@ -32,6 +32,8 @@ pub struct GifMuxer {
     height: u16,
     timescale: u32,
     pending: Option<Packet>,
+    /// Frames written to the sink.
+    written: u64,
 }
 
 fn gif_err(e: gif::EncodingError) -> Error {
@@ -70,6 +72,7 @@ impl GifMuxer {
             height,
             timescale,
             pending: None,
+            written: 0,
         })
     }
 
@@ -100,6 +103,7 @@ impl GifMuxer {
             .write_lzw_pre_encoded_frame(&frame)
             .map_err(gif_err)?;
         self.encoder.get_mut().flush()?;
+        self.written += 1;
         Ok(())
     }
 }
@@ -116,6 +120,10 @@ impl Muxer for GifMuxer {
 
     fn end_fragment(&mut self, next_pts: u64) -> Result<()> {
         self.write_pending(next_pts)
+    }
+
+    fn frames_written(&self) -> u64 {
+        self.written
     }
 
     fn finish(self: Box<Self>) -> Result<u64> {

@@ -31,6 +31,9 @@ pub trait Muxer: Send {
     fn end_fragment(&mut self, next_pts: u64) -> Result<()>;
     /// Finishes the file; returns its size in bytes.
     fn finish(self: Box<Self>) -> Result<u64>;
+    /// Frames whose data has been handed to the sink (to the OS, for a
+    /// file): what a process killed now would keep.
+    fn frames_written(&self) -> u64;
 }
 
 /// A sink that can be read back and rewritten: a file, a `Cursor<Vec<u8>>`.

@@ -47,6 +47,11 @@ pub struct Mp4Muxer {
     sizes: Vec<u32>,
     durations: Vec<u32>,
     sync: Vec<u32>,
+    /// A fragment is written as soon as it holds this many frames.
+    fragment_frames: Option<usize>,
+    /// The last sample written was given `frame_ticks` as its duration
+    /// before the next frame came (a fragment written early): its pts.
+    guessed: Option<u64>,
 }
 
 fn ftyp(config: Option<&CodecConfig>) -> Ftyp {
@@ -98,7 +103,37 @@ impl Mp4Muxer {
             sizes: Vec::new(),
             durations: Vec::new(),
             sync: Vec::new(),
+            fragment_frames: None,
+            guessed: None,
         }
+    }
+
+    /// Writes each fragment as soon as it holds `frames` frames, instead of
+    /// when the frame after it comes: the writer's durability bound counts
+    /// on it. The last frame's duration is then taken to be one frame
+    /// period, and corrected in the final index if the next frame comes at
+    /// another time (variable frame rate).
+    pub fn with_fragment_frames(mut self, frames: usize) -> Self {
+        self.fragment_frames = Some(frames.max(1));
+        self
+    }
+
+    /// The next frame (or the end) is at `next_pts`: corrects the duration
+    /// of a sample that was written with a guessed one.
+    fn settle(&mut self, next_pts: u64) -> Result<()> {
+        if let Some(pts) = self.guessed.take() {
+            let ticks = next_pts.checked_sub(pts).ok_or_else(|| {
+                Error::Mux(format!(
+                    "a frame at {next_pts} ticks came before the one at {pts} ticks"
+                ))
+            })?;
+            let duration = u32::try_from(ticks)
+                .map_err(|_| Error::Mux(format!("a frame lasts too long ({ticks} ticks)")))?;
+            if let Some(last) = self.durations.last_mut() {
+                *last = duration;
+            }
+        }
+        Ok(())
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
@@ -141,6 +176,7 @@ impl Mp4Muxer {
             }
             self.write_init()?;
         }
+        self.settle(packet.pts)?;
         if let Some(first) = self.pending.first() {
             let long = packet.pts - first.pts >= FRAGMENT_SECONDS * self.track.timescale as u64;
             if packet.keyframe || long {
@@ -152,6 +188,17 @@ impl Mp4Muxer {
             return Err(Error::Mux("the first frame is not a keyframe".into()));
         }
         self.pending.push(packet);
+        if self
+            .fragment_frames
+            .is_some_and(|n| self.pending.len() >= n)
+        {
+            let last = self.pending.last().expect("pushed above").pts;
+            let end = last
+                .checked_add(self.track.frame_ticks as u64)
+                .ok_or_else(|| Error::Mux("frame times overflow (2^64 ticks)".into()))?;
+            self.write_fragment(end)?;
+            self.guessed = Some(last);
+        }
         Ok(())
     }
 
@@ -167,7 +214,7 @@ impl Mp4Muxer {
     /// Writes the pending samples as one moof+mdat; `next_pts` ends the last one.
     fn write_fragment(&mut self, next_pts: u64) -> Result<()> {
         if self.pending.is_empty() {
-            return Ok(());
+            return self.settle(next_pts);
         }
         let pending = std::mem::take(&mut self.pending);
         let mut entries = Vec::with_capacity(pending.len());
@@ -181,10 +228,18 @@ impl Mp4Muxer {
                     end - p.pts
                 ))
             })?;
-            let size = p.data.len() as u32;
+            let size = u32::try_from(p.data.len()).map_err(|_| {
+                Error::Mux(format!(
+                    "frame {} is {} bytes; an MP4 sample holds at most 4 GiB",
+                    p.index,
+                    p.data.len()
+                ))
+            })?;
             len += size as u64;
             if p.keyframe {
-                self.sync.push(self.sizes.len() as u32 + 1);
+                let number = u32::try_from(self.sizes.len() + 1)
+                    .map_err(|_| Error::Mux("an MP4 track holds at most 2^32 - 1 frames".into()))?;
+                self.sync.push(number);
             }
             self.sizes.push(size);
             self.durations.push(duration);
@@ -222,7 +277,13 @@ impl Mp4Muxer {
         };
         let header = mdat_header(len);
         let moof_len = encode_box(&moof)?.len();
-        moof.traf[0].trun[0].data_offset = Some((moof_len + header.len()) as i32);
+        let offset = i32::try_from(moof_len + header.len()).map_err(|_| {
+            Error::Mux(format!(
+                "a fragment of {} frames is too long",
+                pending.len()
+            ))
+        })?;
+        moof.traf[0].trun[0].data_offset = Some(offset);
         let moof_bytes = encode_box(&moof)?;
         self.write_all(&moof_bytes)?;
         self.write_all(&header)?;
@@ -427,7 +488,10 @@ impl Mp4Muxer {
             return Err(Error::Mux("no frames were written".into()));
         }
         if let Some(last) = self.pending.last() {
-            let end = last.pts + self.track.frame_ticks as u64;
+            let end = last
+                .pts
+                .checked_add(self.track.frame_ticks as u64)
+                .ok_or_else(|| Error::Mux("frame times overflow (2^64 ticks)".into()))?;
             self.write_fragment(end)?;
         }
         let size = if matches!(self.out, Output::Seekable(_)) {
@@ -529,6 +593,10 @@ impl Muxer for Mp4Muxer {
 
     fn finish(self: Box<Self>) -> Result<u64> {
         Mp4Muxer::finish(*self)
+    }
+
+    fn frames_written(&self) -> u64 {
+        self.sizes.len() as u64
     }
 }
 
