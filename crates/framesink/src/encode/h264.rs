@@ -1,5 +1,6 @@
 //! H.264 with OpenH264, driven through its raw parameters: High profile with
-//! CABAC, constant QP (or a bit rate), no frame skipping, BT.709 in the VUI.
+//! CABAC (CAVLC below [`CABAC_MIN_QP`]), constant QP (or a bit rate), no
+//! frame skipping, BT.709 in the VUI.
 
 use std::os::raw::{c_int, c_void};
 use std::ptr;
@@ -55,14 +56,60 @@ pub struct H264Settings {
     pub matrix: crate::config::ColorMatrix,
 }
 
+/// The lowest QP coded with CABAC; below it the encoder uses CAVLC.
+///
+/// OpenH264 writes a frame into a buffer sized from the picture, not the
+/// QP: 1.5 bytes a pixel + 1600 (encoder_ext.cpp RequestMemorySvc), 3 + 2400
+/// with `bUseLoadBalancing` off as here. Its CABAC writer never checks the
+/// end (set_mb_syn_cabac.cpp keeps `m_pBufEnd` and never reads it, and
+/// svc_set_mb_syn_cabac.cpp has no per-macroblock check), so noise-like
+/// pictures at a low QP overran it: heap corruption, "double free or
+/// corruption". Random 0/255 pixels make 717 bytes a macroblock at QP 0 and
+/// 500 at QP 12, against 768 in the buffer: CABAC is kept from QP 12 up
+/// (1.5x under), which includes every default. A frame of more than 512
+/// bytes a macroblock (OpenH264 wants 1.5x its size free to add emulation
+/// prevention bytes) fails cleanly with code 3 and is coded again at a
+/// higher QP.
+///
+/// CAVLC codes are at most 28 bits (longer levels make OpenH264 code the
+/// macroblock again at QP + 2), so a macroblock is at most about 1530 bytes
+/// (12.2 kbit). Below QP 12 the slice is made "size-limited" with a limit of
+/// 1536 bytes a macroblock that it never reaches: the buffers are then sized
+/// from that limit (twice it), no frame can overrun them or fail to fit, and
+/// the stream is the same as with one plain slice. The cost: about 20% more
+/// bytes than CABAC, and 2 x 3 KB of buffers a macroblock (50 MB at 1080p).
+///
+/// The parameter sets hold the choice, so it is made once per stream, from
+/// the QP asked for; with a bit rate it is CABAC and this is the rate
+/// control's lowest QP.
+pub const CABAC_MIN_QP: u8 = 12;
+
+/// The CAVLC slice limit, a macroblock: over the most one can take (about
+/// 1530 bytes, see [`CABAC_MIN_QP`]).
+const CAVLC_SLICE_BYTES_PER_MB: u32 = 1536;
+
+/// How much the QP goes up each time a frame does not fit (code 3).
+const RETRY_QP_STEP: u8 = 4;
+
 /// An OpenH264 encoder instance.
 pub struct H264Encoder {
-    raw: *mut sys::ISVCEncoder,
+    /// `None` once OpenH264 failed.
+    raw: Option<Raw>,
     info: Box<sys::SFrameBSInfo>,
     config: Option<CodecConfig>,
-    width: u32,
-    height: u32,
+    settings: H264Settings,
+    /// CABAC or CAVLC, for the whole stream (it is in the PPS).
+    cabac: bool,
+    /// The QP in use (with a bit rate: the rate control's lowest): the one
+    /// asked for, or higher after a frame did not fit, until the next
+    /// keyframe.
     qp: u8,
+    /// The instance was made after the stream started (to raise the QP).
+    fresh: bool,
+    /// IDR pictures the instance has coded (`idr_pic_id` goes up by one each).
+    idrs: u32,
+    /// If the last packet was an IDR picture: its number in its instance.
+    last_idr: Option<u32>,
 }
 
 // SAFETY: an OpenH264 encoder instance has no thread affinity; it is used by
@@ -79,116 +126,201 @@ fn check(rc: c_int, what: &str) -> Result<()> {
     }
 }
 
+/// OpenH264's cmMallocMemeError from EncodeFrame: the frame did not fit its
+/// bitstream buffer. The instance has freed its state and must be remade.
+const CODE_DID_NOT_FIT: c_int = 3;
+
+/// An OpenH264 instance that is destroyed when dropped.
+struct Raw(*mut sys::ISVCEncoder);
+
+impl Raw {
+    fn vtbl(&self) -> &sys::ISVCEncoderVtbl {
+        // SAFETY: the pointer is a live encoder whose first field is its vtable.
+        unsafe { &**self.0 }
+    }
+}
+
+impl Drop for Raw {
+    fn drop(&mut self) {
+        // SAFETY: live; uninitialised (a no-op if it never was) and destroyed once.
+        unsafe {
+            (self.vtbl().Uninitialize.unwrap())(self.0);
+            sys::source::APILoader::WelsDestroySVCEncoder(self.0);
+        }
+    }
+}
+
+/// Makes the next picture an IDR.
+fn force_idr(raw: &Raw) {
+    // SAFETY: live encoder.
+    unsafe { (raw.vtbl().ForceIntraFrame.unwrap())(raw.0, true) };
+}
+
+/// Makes and initialises an OpenH264 instance for `s`, with CABAC or CAVLC,
+/// at constant QP `qp` (with a bit rate: `qp` is the lowest).
+fn open(s: &H264Settings, cabac: bool, qp: u8) -> Result<Raw> {
+    let mut ptr: *mut sys::ISVCEncoder = ptr::null_mut();
+    // SAFETY: WelsCreateSVCEncoder writes a valid instance pointer or fails.
+    check(
+        unsafe { sys::source::APILoader::WelsCreateSVCEncoder(&mut ptr) },
+        "create",
+    )?;
+    if ptr.is_null() {
+        return Err(Error::Encoder("OpenH264 returned no encoder".into()));
+    }
+    let raw = Raw(ptr);
+    let mut p = sys::SEncParamExt::default();
+    // SAFETY: raw is a live encoder; p is a valid out-parameter.
+    check(
+        unsafe { (raw.vtbl().GetDefaultParams.unwrap())(raw.0, &mut p) },
+        "defaults",
+    )?;
+    p.iUsageType = sys::CAMERA_VIDEO_REAL_TIME;
+    p.iPicWidth = s.width as c_int;
+    p.iPicHeight = s.height as c_int;
+    p.fMaxFrameRate = s.fps;
+    match s.bitrate_bps {
+        Some(bps) => {
+            p.iRCMode = sys::RC_BITRATE_MODE;
+            p.iTargetBitrate = bps as c_int;
+            p.iMaxBitrate = sys::UNSPECIFIED_BIT_RATE as c_int;
+        }
+        None => {
+            p.iRCMode = sys::RC_OFF_MODE;
+            p.iTargetBitrate = 0;
+        }
+    }
+    // Every frame handed over must be in the file.
+    p.bEnableFrameSkip = false;
+    p.iEntropyCodingModeFlag = cabac as c_int;
+    p.iTemporalLayerNum = 1;
+    p.iSpatialLayerNum = 1;
+    // Keyframes are placed by the writer (ForceIntraFrame), nowhere else,
+    // so that GOPs line up with the segments given to each encoder.
+    p.uiIntraPeriod = 0;
+    p.bEnableSceneChangeDetect = false;
+    p.eSpsPpsIdStrategy = sys::CONSTANT_ID;
+    p.iMultipleThreadIdc = 1;
+    // Load balancing is for threads; with one slice it only halves the
+    // bitstream buffers (encoder_ext.cpp RequestMemorySvc: 1.5 instead of 3
+    // bytes a pixel). Off, the stream is the same and twice as much fits.
+    p.bUseLoadBalancing = false;
+    p.bEnableDenoise = false;
+    // Background detection skips "static" macroblocks and costs 0.7 dB
+    // PSNR on slowly moving textures at the same size (measured on
+    // smooth720): off.
+    p.bEnableBackgroundDetection = false;
+    p.bEnableAdaptiveQuant = true;
+    p.bEnableLongTermReference = false;
+    p.iNumRefFrame = 1;
+    // Low complexity (a lighter mode decision) measured, one encoder at
+    // QP 21: 720p smooth 86-102 fps vs 57-61 at medium, 1.2% fewer bytes,
+    // -0.07 dB; 1080p 38 vs 29 fps, -2% bytes, -0.07 dB; 300x300 noise
+    // 1.07x, +1% bytes, -0.14 dB.
+    p.iComplexityMode = sys::LOW_COMPLEXITY;
+    p.iLoopFilterDisableIdc = 0;
+    p.bEnableFrameCroppingFlag = true;
+    // With CABAC no macroblock goes under CABAC_MIN_QP (adaptive
+    // quantisation moves P macroblocks a few steps either way).
+    p.iMinQp = match (s.bitrate_bps, cabac) {
+        (Some(_), _) => qp as c_int,
+        (None, true) => CABAC_MIN_QP as c_int,
+        (None, false) => 0,
+    };
+    p.iMaxQp = 51;
+    let l = &mut p.sSpatialLayers[0];
+    l.iVideoWidth = s.width as c_int;
+    l.iVideoHeight = s.height as c_int;
+    l.fFrameRate = s.fps;
+    l.iSpatialBitrate = p.iTargetBitrate;
+    l.iMaxSpatialBitrate = p.iMaxBitrate;
+    l.uiProfileIdc = sys::PRO_HIGH;
+    l.uiLevelIdc = sys::LEVEL_UNKNOWN;
+    // With a bit rate the rate control picks the QP (`qp` is its lowest).
+    l.iDLayerQp = match s.bitrate_bps {
+        Some(_) => s.qp as c_int,
+        None => qp as c_int,
+    };
+    l.sSliceArgument.uiSliceMode = sys::SM_SINGLE_SLICE;
+    l.sSliceArgument.uiSliceNum = 1;
+    if !cabac {
+        // One slice still (no frame reaches the limit), but buffers of twice
+        // the limit, more than CAVLC can write: see CABAC_MIN_QP.
+        let mbs = s.width.div_ceil(16) * s.height.div_ceil(16);
+        l.sSliceArgument.uiSliceMode = sys::SM_SIZELIMITED_SLICE;
+        l.sSliceArgument.uiSliceSizeConstraint = CAVLC_SLICE_BYTES_PER_MB * mbs + 4096;
+    }
+    // Limited range, the colour tags (video_format 5 = unspecified).
+    let (primaries, transfer, matrix) = s.matrix.code_points();
+    l.bVideoSignalTypePresent = true;
+    l.uiVideoFormat = 5;
+    l.bFullRange = false;
+    l.bColorDescriptionPresent = true;
+    l.uiColorPrimaries = primaries;
+    l.uiTransferCharacteristics = transfer;
+    l.uiColorMatrix = matrix;
+    // SAFETY: p is fully initialised from GetDefaultParams and edited above.
+    check(
+        unsafe { (raw.vtbl().InitializeExt.unwrap())(raw.0, &p) },
+        "initialise",
+    )?;
+    let mut quiet: c_int = sys::WELS_LOG_QUIET as c_int;
+    // SAFETY: TRACE_LEVEL takes a pointer to an int.
+    unsafe {
+        (raw.vtbl().SetOption.unwrap())(
+            raw.0,
+            sys::ENCODER_OPTION_TRACE_LEVEL,
+            (&mut quiet as *mut c_int).cast::<c_void>(),
+        )
+    };
+    Ok(raw)
+}
+
 impl H264Encoder {
     /// Makes and initialises an encoder.
     pub fn new(s: &H264Settings) -> Result<Self> {
+        Self::with_entropy(s, s.bitrate_bps.is_some() || s.qp >= CABAC_MIN_QP)
+    }
+
+    /// An encoder with CABAC or CAVLC, whatever the QP (the tests force CABAC
+    /// at a low QP to see a frame that does not fit).
+    fn with_entropy(s: &H264Settings, cabac: bool) -> Result<Self> {
         check_size(s.width, s.height)?;
-        let mut raw: *mut sys::ISVCEncoder = ptr::null_mut();
-        // SAFETY: WelsCreateSVCEncoder writes a valid instance pointer or fails.
-        check(
-            unsafe { sys::source::APILoader::WelsCreateSVCEncoder(&mut raw) },
-            "create",
-        )?;
-        if raw.is_null() {
-            return Err(Error::Encoder("OpenH264 returned no encoder".into()));
-        }
-        let enc = H264Encoder {
-            raw,
+        let mut enc = H264Encoder {
+            raw: None,
             info: Box::default(),
             config: None,
-            width: s.width,
-            height: s.height,
-            qp: s.qp,
+            settings: s.clone(),
+            cabac,
+            qp: 0,
+            fresh: false,
+            idrs: 0,
+            last_idr: None,
         };
-        let mut p = sys::SEncParamExt::default();
-        // SAFETY: raw is a live encoder; p is a valid out-parameter.
-        check(
-            unsafe { (enc.vtbl().GetDefaultParams.unwrap())(enc.raw, &mut p) },
-            "defaults",
-        )?;
-        p.iUsageType = sys::CAMERA_VIDEO_REAL_TIME;
-        p.iPicWidth = s.width as c_int;
-        p.iPicHeight = s.height as c_int;
-        p.fMaxFrameRate = s.fps;
-        match s.bitrate_bps {
-            Some(bps) => {
-                p.iRCMode = sys::RC_BITRATE_MODE;
-                p.iTargetBitrate = bps as c_int;
-                p.iMaxBitrate = sys::UNSPECIFIED_BIT_RATE as c_int;
-            }
-            None => {
-                p.iRCMode = sys::RC_OFF_MODE;
-                p.iTargetBitrate = 0;
-            }
-        }
-        // Every frame handed over must be in the file.
-        p.bEnableFrameSkip = false;
-        p.iEntropyCodingModeFlag = 1; // CABAC
-        p.iTemporalLayerNum = 1;
-        p.iSpatialLayerNum = 1;
-        // Keyframes are placed by the writer (ForceIntraFrame), nowhere else,
-        // so that GOPs line up with the segments given to each encoder.
-        p.uiIntraPeriod = 0;
-        p.bEnableSceneChangeDetect = false;
-        p.eSpsPpsIdStrategy = sys::CONSTANT_ID;
-        p.iMultipleThreadIdc = 1;
-        p.bEnableDenoise = false;
-        // Background detection skips "static" macroblocks and costs 0.7 dB
-        // PSNR on slowly moving textures at the same size (measured on
-        // smooth720): off.
-        p.bEnableBackgroundDetection = false;
-        p.bEnableAdaptiveQuant = true;
-        p.bEnableLongTermReference = false;
-        p.iNumRefFrame = 1;
-        // Low complexity (a lighter mode decision) measured, one encoder at
-        // QP 21: 720p smooth 86-102 fps vs 57-61 at medium, 1.2% fewer bytes,
-        // -0.07 dB; 1080p 38 vs 29 fps, -2% bytes, -0.07 dB; 300x300 noise
-        // 1.07x, +1% bytes, -0.14 dB.
-        p.iComplexityMode = sys::LOW_COMPLEXITY;
-        p.iLoopFilterDisableIdc = 0;
-        p.bEnableFrameCroppingFlag = true;
-        p.iMinQp = 0;
-        p.iMaxQp = 51;
-        let l = &mut p.sSpatialLayers[0];
-        l.iVideoWidth = s.width as c_int;
-        l.iVideoHeight = s.height as c_int;
-        l.fFrameRate = s.fps;
-        l.iSpatialBitrate = p.iTargetBitrate;
-        l.iMaxSpatialBitrate = p.iMaxBitrate;
-        l.uiProfileIdc = sys::PRO_HIGH;
-        l.uiLevelIdc = sys::LEVEL_UNKNOWN;
-        l.iDLayerQp = s.qp as c_int;
-        l.sSliceArgument.uiSliceMode = sys::SM_SINGLE_SLICE;
-        l.sSliceArgument.uiSliceNum = 1;
-        // Limited range, the colour tags (video_format 5 = unspecified).
-        let (primaries, transfer, matrix) = s.matrix.code_points();
-        l.bVideoSignalTypePresent = true;
-        l.uiVideoFormat = 5;
-        l.bFullRange = false;
-        l.bColorDescriptionPresent = true;
-        l.uiColorPrimaries = primaries;
-        l.uiTransferCharacteristics = transfer;
-        l.uiColorMatrix = matrix;
-        // SAFETY: p is fully initialised from GetDefaultParams and edited above.
-        check(
-            unsafe { (enc.vtbl().InitializeExt.unwrap())(enc.raw, &p) },
-            "initialise",
-        )?;
-        let mut quiet: c_int = sys::WELS_LOG_QUIET as c_int;
-        // SAFETY: TRACE_LEVEL takes a pointer to an int.
-        unsafe {
-            (enc.vtbl().SetOption.unwrap())(
-                enc.raw,
-                sys::ENCODER_OPTION_TRACE_LEVEL,
-                (&mut quiet as *mut c_int).cast::<c_void>(),
-            )
-        };
+        enc.qp = enc.base_qp();
+        enc.raw = Some(open(s, cabac, enc.qp)?);
         Ok(enc)
     }
 
-    fn vtbl(&self) -> &sys::ISVCEncoderVtbl {
-        // SAFETY: raw points at a live encoder whose first field is its vtable.
-        unsafe { &**self.raw }
+    /// The QP asked for (with a bit rate: the lowest the rate control uses).
+    fn base_qp(&self) -> u8 {
+        match self.settings.bitrate_bps {
+            Some(_) => CABAC_MIN_QP,
+            None => self.settings.qp.min(51),
+        }
+    }
+
+    /// Replaces the OpenH264 instance with a new one at QP `qp`; its first
+    /// picture is an IDR.
+    fn reopen(&mut self, qp: u8) -> Result<()> {
+        // The old one goes first: after code 3 it holds nothing, and two at
+        // 4K would be a lot of memory.
+        self.raw = None;
+        self.raw = Some(open(&self.settings, self.cabac, qp)?);
+        self.qp = qp;
+        self.fresh = true;
+        self.idrs = 0;
+        Ok(())
     }
 }
 
@@ -197,17 +329,28 @@ impl Encoder for H264Encoder {
         let Picture::Yuv(picture) = picture else {
             return Err(Error::Encoder("H.264 takes YUV pictures".into()));
         };
-        if picture.width != self.width || picture.height != self.height {
+        let (width, height) = (self.settings.width, self.settings.height);
+        if picture.width != width || picture.height != height {
             return Err(Error::Encoder(format!(
                 "picture {}x{} does not match the encoder's {}x{}",
-                picture.width, picture.height, self.width, self.height
+                picture.width, picture.height, width, height
             )));
         }
-        if keyframe {
-            // SAFETY: live encoder.
-            unsafe { (self.vtbl().ForceIntraFrame.unwrap())(self.raw, true) };
+        if self.raw.is_none() {
+            return Err(Error::Encoder(
+                "OpenH264 failed on an earlier frame; the encoder is closed".into(),
+            ));
         }
-        let w = self.width as c_int;
+        if keyframe {
+            if self.qp != self.base_qp() {
+                // Back to the QP asked for: a new instance starts with an IDR.
+                let qp = self.base_qp();
+                self.reopen(qp)?;
+            } else {
+                force_idr(self.raw.as_ref().expect("checked above"));
+            }
+        }
+        let w = width as c_int;
         let src = sys::SSourcePicture {
             iColorFormat: sys::videoFormatI420 as c_int,
             iStride: [w, w / 2, w / 2, 0],
@@ -218,25 +361,55 @@ impl Encoder for H264Encoder {
                 ptr::null_mut(),
             ],
             iPicWidth: w,
-            iPicHeight: self.height as c_int,
+            iPicHeight: height as c_int,
             uiTimeStamp: 0,
             bPsnrY: false,
             bPsnrU: false,
             bPsnrV: false,
         };
-        // SAFETY: the planes hold width x height I420 samples (checked above)
-        // and OpenH264 only reads them; info is a valid out-parameter.
-        let rc = unsafe { (self.vtbl().EncodeFrame.unwrap())(self.raw, &src, &mut *self.info) };
-        if rc == 3 {
-            // cmInitParaError at this point: the frame did not fit OpenH264's
-            // bitstream buffer (about 1.3x the raw picture), which happens on
-            // noise-like content at high quality.
-            return Err(Error::Encoder(format!(
-                "OpenH264 could not fit this frame in its bitstream buffer (code 3): the picture is too detailed for QP {}; use a lower quality (or bitrate=), or codec av1",
-                self.qp
-            )));
+        loop {
+            // A new instance numbers its IDRs from the start again: two IDRs
+            // in a row must not have the same idr_pic_id, so if the last
+            // packet was its instance's first IDR, this instance's first is
+            // coded and thrown away.
+            let burn = self.fresh && self.last_idr == Some(0);
+            if !burn {
+                self.fresh = false;
+            }
+            // SAFETY: the planes hold width x height I420 samples (checked
+            // above) and OpenH264 only reads them; info is a valid
+            // out-parameter.
+            let raw = self.raw.as_ref().expect("open");
+            let rc = unsafe { (raw.vtbl().EncodeFrame.unwrap())(raw.0, &src, &mut *self.info) };
+            if rc == CODE_DID_NOT_FIT {
+                // Too many bytes for OpenH264's buffer (noise-like content at
+                // a low QP): its instance is gone; again with a new one at a
+                // higher QP, until the next keyframe.
+                if self.qp >= 51 {
+                    self.raw = None;
+                    return Err(Error::Encoder(
+                        "OpenH264 could not fit this frame in its bitstream buffer (code 3) even at QP 51".into(),
+                    ));
+                }
+                let qp = (self.qp + RETRY_QP_STEP).min(51);
+                self.reopen(qp)?;
+                continue;
+            }
+            if rc != 0 {
+                // The instance may be unusable: close it.
+                self.raw = None;
+                return check(rc, "encode");
+            }
+            if self.info.eFrameType == sys::videoFrameTypeIDR {
+                self.idrs += 1;
+            }
+            if burn {
+                self.fresh = false;
+                force_idr(raw);
+                continue;
+            }
+            break;
         }
-        check(rc, "encode")?;
         let info = &*self.info;
         let is_key = match info.eFrameType {
             sys::videoFrameTypeIDR => true,
@@ -285,6 +458,7 @@ impl Encoder for H264Encoder {
                 _ => self.config = Some(new),
             }
         }
+        self.last_idr = is_key.then(|| self.idrs - 1);
         out.push(Encoded {
             data,
             keyframe: is_key,
@@ -305,16 +479,6 @@ fn strip_start_code(nal: &[u8]) -> &[u8] {
         &nal[3..]
     } else {
         nal
-    }
-}
-
-impl Drop for H264Encoder {
-    fn drop(&mut self) {
-        // SAFETY: raw is live; it is uninitialised and destroyed exactly once.
-        unsafe {
-            (self.vtbl().Uninitialize.unwrap())(self.raw);
-            sys::source::APILoader::WelsDestroySVCEncoder(self.raw);
-        }
     }
 }
 
@@ -341,5 +505,212 @@ mod assembly {
         // SAFETY: two 16x16 blocks with stride 16; the function only reads them.
         let sad = unsafe { WelsSampleSad16x16_sse2(a.as_ptr(), 16, b.as_ptr(), 16) };
         assert_eq!(sad, expected);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::color::YuvPicture;
+
+    fn settings(width: u32, height: u32, qp: u8) -> H264Settings {
+        H264Settings {
+            width,
+            height,
+            fps: 30.0,
+            qp,
+            bitrate_bps: None,
+            matrix: Default::default(),
+        }
+    }
+
+    /// Worst cases for OpenH264's buffers: "noise" (uniform 0..=255 in every
+    /// plane), "binary" (random 0 or 255), "checker" (0/255 1-pixel cells);
+    /// "gradient" for ordinary content. `seed` varies the picture.
+    fn picture(kind: &str, w: u32, h: u32, seed: u64) -> Picture {
+        let mut state = (seed + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = move || {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let mut plane = |pw: u32, ph: u32, c: u32| -> Vec<u8> {
+            let mut v = Vec::with_capacity((pw * ph) as usize);
+            for y in 0..ph {
+                for x in 0..pw {
+                    v.push(match kind {
+                        "noise" => (next() >> 56) as u8,
+                        "binary" => ((next() >> 63) as u8).wrapping_neg(),
+                        "checker" => (((x + y + c) % 2) as u8).wrapping_neg(),
+                        "gradient" => {
+                            let t = seed as u32 * 2 + c * 40;
+                            (16 + (x * 3 + y * 2 + t) * 200 / (pw * 3 + ph * 2 + 1) % 220) as u8
+                        }
+                        _ => panic!("unknown picture {kind}"),
+                    });
+                }
+            }
+            v
+        };
+        let (y, u, v) = (
+            plane(w, h, 0),
+            plane(w / 2, h / 2, 1),
+            plane(w / 2, h / 2, 2),
+        );
+        Picture::Yuv(YuvPicture {
+            width: w,
+            height: h,
+            y,
+            u,
+            v,
+        })
+    }
+
+    fn encode_all(enc: &mut H264Encoder, frames: &[(Picture, bool)]) -> Result<Vec<Encoded>> {
+        let mut out = Vec::new();
+        for (picture, key) in frames {
+            enc.encode(picture, *key, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// Noise-like pictures at high quality overran OpenH264's bitstream
+    /// buffer with CABAC (heap corruption, "double free or corruption"), or
+    /// failed with code 3. Each must now make a movie: a crash fails the
+    /// whole test binary.
+    #[test]
+    fn worst_case_content_encodes_at_every_qp() {
+        for (w, h) in [(320, 240), (64, 64), (1920, 1080)] {
+            for kind in ["noise", "checker", "binary"] {
+                for qp in [0, 1, 4, 8, 12, 20] {
+                    let mut enc = H264Encoder::new(&settings(w, h, qp)).unwrap();
+                    let frames = [
+                        (picture(kind, w, h, 0), true),
+                        (picture(kind, w, h, 1), false),
+                    ];
+                    let out = encode_all(&mut enc, &frames)
+                        .unwrap_or_else(|e| panic!("{kind} {w}x{h} QP {qp}: {e}"));
+                    assert_eq!(out.len(), 2, "{kind} {w}x{h} QP {qp}");
+                    assert!(out[0].keyframe);
+                    assert!(out.iter().all(|p| p.data.len() > 4));
+                    // Below CABAC_MIN_QP nothing fails to fit, so the QP is
+                    // the one asked for.
+                    if qp < CABAC_MIN_QP {
+                        assert_eq!(enc.qp, qp, "{kind} {w}x{h} QP {qp}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fix leaves ordinary content at the default quality as it was:
+    /// the total of the packet sizes from before it (openh264-sys2 0.9.9).
+    #[test]
+    fn default_quality_gradient_is_unchanged() {
+        let qp = crate::config::WriterConfig::default().qp();
+        let mut enc = H264Encoder::new(&settings(320, 240, qp)).unwrap();
+        let frames: Vec<_> = (0..20)
+            .map(|i| (picture("gradient", 320, 240, i), i == 0))
+            .collect();
+        let out = encode_all(&mut enc, &frames).unwrap();
+        let total: usize = out.iter().map(|p| p.data.len()).sum();
+        assert_eq!((qp, total), (21, 5044));
+    }
+
+    /// Reads bits from a NAL unit's payload (emulation prevention removed).
+    struct Bits(Vec<u8>, usize);
+
+    impl Bits {
+        fn new(nal: &[u8]) -> Bits {
+            let mut rbsp = Vec::new();
+            for &b in &nal[1..] {
+                if b == 3 && rbsp.ends_with(&[0, 0]) {
+                    continue;
+                }
+                rbsp.push(b);
+            }
+            Bits(rbsp, 0)
+        }
+        fn u(&mut self, n: usize) -> u32 {
+            let mut v = 0;
+            for _ in 0..n {
+                v = v << 1 | (self.0[self.1 / 8] >> (7 - self.1 % 8) & 1) as u32;
+                self.1 += 1;
+            }
+            v
+        }
+        fn ue(&mut self) -> u32 {
+            let mut zeros = 0;
+            while self.u(1) == 0 {
+                zeros += 1;
+            }
+            (1 << zeros) - 1 + self.u(zeros)
+        }
+    }
+
+    /// `idr_pic_id` of an IDR packet, with `sps` for the frame_num length.
+    fn idr_pic_id(sps: &[u8], packet: &[u8]) -> u32 {
+        let mut s = Bits::new(sps);
+        let profile = s.u(8);
+        s.u(16);
+        s.ue();
+        assert_eq!(profile, 100);
+        assert_eq!(s.ue(), 1, "4:2:0");
+        s.ue();
+        s.ue();
+        s.u(1);
+        assert_eq!(s.u(1), 0, "no scaling matrices");
+        let frame_num_bits = s.ue() as usize + 4;
+        let mut at = 0;
+        while at < packet.len() {
+            let len = u32::from_be_bytes(packet[at..at + 4].try_into().unwrap()) as usize;
+            let nal = &packet[at + 4..at + 4 + len];
+            if nal[0] & 0x1f == 5 {
+                let mut b = Bits::new(nal);
+                b.ue();
+                b.ue();
+                b.ue();
+                b.u(frame_num_bits);
+                return b.ue();
+            }
+            at += 4 + len;
+        }
+        panic!("no IDR slice in the packet");
+    }
+
+    /// A frame that does not fit (code 3) is coded again by a new OpenH264
+    /// instance at a higher QP, as an IDR whose idr_pic_id differs from the
+    /// IDR just before; the next keyframe goes back to the QP asked for.
+    #[test]
+    fn a_frame_that_does_not_fit_is_coded_again_at_a_higher_qp() {
+        // CABAC at QP 4: noise takes about 560 bytes a macroblock, over the
+        // 512 that fit but under the 768 of the buffer (no overrun).
+        let mut enc = H264Encoder::with_entropy(&settings(320, 240, 4), true).unwrap();
+        let frames = [
+            (picture("gradient", 320, 240, 0), true),
+            (picture("noise", 320, 240, 0), false),
+            (picture("noise", 320, 240, 1), false),
+            (picture("gradient", 320, 240, 1), true),
+        ];
+        let mut out = Vec::new();
+        for (i, (picture, key)) in frames.iter().enumerate() {
+            enc.encode(picture, *key, &mut out).unwrap();
+            let qp = enc.qp;
+            match i {
+                0 | 3 => assert_eq!(qp, 4),
+                _ => assert!(qp > 4, "frame {i} at QP {qp}"),
+            }
+        }
+        assert_eq!(out.len(), 4);
+        let kinds: Vec<bool> = out.iter().map(|p| p.keyframe).collect();
+        assert_eq!(kinds, [true, true, false, true]);
+        let Some(CodecConfig::Avc { sps, .. }) = enc.codec_config().cloned() else {
+            panic!("no parameter sets")
+        };
+        let first = idr_pic_id(&sps, &out[0].data);
+        let second = idr_pic_id(&sps, &out[1].data);
+        assert_ne!(first, second, "two IDRs in a row with idr_pic_id {first}");
     }
 }
