@@ -106,6 +106,11 @@ impl FromStr for Rational {
         }
         let v: f64 = s.parse().map_err(|_| bad())?;
         Rational::from_f64(v).ok_or_else(|| {
+            if v.is_finite() && v > 0.0 {
+                return Error::config(format!(
+                    "frame rate {s:?} is out of range; allowed: {MIN_FPS} to {MAX_FPS} frames per second"
+                ));
+            }
             Error::config(format!("frame rate {s:?} must be a positive finite number"))
         })
     }

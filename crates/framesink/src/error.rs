@@ -42,7 +42,7 @@ pub enum Error {
         message: String,
     },
     /// The container writer failed.
-    #[error("MP4 writer error: {0}")]
+    #[error("movie writer error: {0}")]
     Mux(String),
     /// The writer failed earlier (on another thread) and cannot accept frames.
     #[error("the writer failed earlier: {0}")]

@@ -263,6 +263,8 @@ pub struct VideoWriter {
     warnings: Vec<Warning>,
     /// The file `create` made: removed again if no frame ever comes.
     created: Option<PathBuf>,
+    /// The path given to `create`, named in I/O errors.
+    path: Option<PathBuf>,
     /// With an ffmpeg codec: the program and the file it writes.
     ffmpeg: Option<(PathBuf, PathBuf)>,
 }
@@ -302,6 +304,7 @@ impl VideoWriter {
             })?;
         let mut writer = Self::with_output(Output::Seekable(Box::new(file)), config, container)?;
         writer.created = Some(path.to_path_buf());
+        writer.path = Some(path.to_path_buf());
         Ok(writer)
     }
 
@@ -363,6 +366,7 @@ impl VideoWriter {
             new_warnings: Vec::new(),
             warnings: Vec::new(),
             created: None,
+            path: None,
             ffmpeg: None,
         })
     }
@@ -424,7 +428,21 @@ impl VideoWriter {
             }
             self.coded =
                 encode::coded_size(self.codec, frame.width, frame.height).map_err(|e| {
-                    Error::frame(shown, e.to_string().trim_start_matches("unsupported: "))
+                    let message = e.to_string();
+                    let message = message.trim_start_matches("unsupported: ");
+                    // The limit is checked on the padded size; name the given one.
+                    let (w, h) = (frame.width, frame.height);
+                    let (pw, ph) = encode::padded_size(self.codec, w, h);
+                    let message = if (pw, ph) != (w, h) {
+                        message.replacen(
+                            &format!("size {pw}x{ph}"),
+                            &format!("size {w}x{h} (padded to {pw}x{ph})"),
+                            1,
+                        )
+                    } else {
+                        message.to_string()
+                    };
+                    Error::frame(shown, message)
                 })?;
         }
         if self.codec == Codec::Ffmpeg && frame.timestamp.is_some() {
@@ -742,11 +760,22 @@ impl VideoWriter {
     /// Stops the threads after a failure and keeps the first real error.
     fn fail(&mut self) -> Error {
         let e = match self.shutdown() {
-            Err(e) => e,
+            Err(e) => self.naming_path(e),
             Ok(_) => Error::Failed("the encoder stopped unexpectedly".into()),
         };
         self.failed = Some(e.replay());
         e
+    }
+
+    /// An I/O error, with the file's path in front when the writer has one.
+    fn naming_path(&self, e: Error) -> Error {
+        match (e, &self.path) {
+            (Error::Io(io), Some(path)) => Error::Io(std::io::Error::new(
+                io.kind(),
+                format!("{}: {io}", path.display()),
+            )),
+            (e, _) => e,
+        }
     }
 
     /// Closes the queues and waits for the threads; the file size on success.
@@ -806,7 +835,7 @@ impl VideoWriter {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        let bytes = self.shutdown()?;
+        let bytes = self.shutdown().map_err(|e| self.naming_path(e))?;
         let (width, height) = self.size.unwrap_or((0, 0));
         Ok(Summary {
             frames: self.frames,

@@ -92,6 +92,19 @@ pub trait Encoder: Send {
     fn codec_config(&self) -> Option<&CodecConfig>;
 }
 
+/// The size a `width` x `height` frame is padded to for `codec`, before its
+/// limits are checked.
+pub fn padded_size(codec: Codec, width: u32, height: u32) -> (u32, u32) {
+    match codec {
+        #[cfg(feature = "h264")]
+        Codec::H264 => h264::coded_size(width, height),
+        #[cfg(feature = "av1")]
+        Codec::Av1 => av1::coded_size(width, height),
+        Codec::Ffmpeg => (width + (width & 1), height + (height & 1)),
+        _ => (width, height),
+    }
+}
+
 /// The picture size `codec` encodes a `width` x `height` frame at (padding
 /// included), or why it cannot.
 pub fn coded_size(codec: Codec, width: u32, height: u32) -> Result<(u32, u32)> {

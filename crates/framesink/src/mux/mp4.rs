@@ -143,12 +143,13 @@ impl Mp4Muxer {
         };
         written.map_err(|e| {
             // Say how far the file got: it plays up to its last whole fragment.
+            let how_far = match self.pos {
+                0 => "at its first byte".to_string(),
+                n => format!("after {n} bytes (the fragments before stay playable)"),
+            };
             Error::Io(io::Error::new(
                 e.kind(),
-                format!(
-                    "writing the movie failed after {} bytes (the fragments before stay playable): {e}",
-                    self.pos
-                ),
+                format!("writing the movie failed {how_far}: {e}"),
             ))
         })?;
         self.pos += bytes.len() as u64;
