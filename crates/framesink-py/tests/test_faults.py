@@ -107,3 +107,48 @@ def test_a_write_that_would_block_is_retried_not_counted() -> None:
     summary = framesink.write(sink, [_frame(t) for t in range(40)], fps=30)
     assert summary.bytes == len(sink.data)
     assert probe(bytes(sink.data)).frames == 40
+
+
+def test_a_file_size_limit_gives_efbig_naming_the_bytes_and_a_playable_prefix(
+    tmp_path: Path,
+) -> None:
+    # RLIMIT_FSIZE in a child process: writes past it fail with EFBIG
+    # (CPython ignores SIGXFSZ, so the process is not killed).
+    import subprocess
+    import sys
+
+    out = tmp_path / "limited.mp4"
+    code = f"""
+import resource, numpy as np, framesink
+resource.setrlimit(resource.RLIMIT_FSIZE, (3_000_000, 3_000_000))
+rng = np.random.default_rng(1)
+frames = (rng.integers(0, 256, (240, 320, 3), np.uint8) for _ in range(10_000))
+try:
+    framesink.write({str(out)!r}, frames, fps=30, keyframe_interval=15)
+except framesink.FramesinkIOError as e:
+    print("ERR", type(e).__mro__[1:3], e)
+else:
+    print("NO ERROR")
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    line = run.stdout.strip()
+    assert line.startswith("ERR"), line
+    assert "File too large" in line and "bytes" in line and str(out) in line, line
+    size = out.stat().st_size
+    assert 0 < size <= 3_000_000
+    # The fragments written before the limit decode, and nothing after them
+    # is broken: the cut fragment was turned into a `free` box.
+    # (noise at 320x240: about 1 MB a fragment of 15 frames; 2 fit.)
+    decoded = probe(out).frames
+    assert decoded >= 15 and decoded % 15 == 0, decoded
+    assert top_level_boxes(out.read_bytes())[-1] == "free"
+    check = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(out), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0 and check.stderr == "", check.stderr

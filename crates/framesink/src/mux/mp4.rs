@@ -286,18 +286,53 @@ impl Mp4Muxer {
         })?;
         moof.traf[0].trun[0].data_offset = Some(offset);
         let moof_bytes = encode_box(&moof)?;
-        self.write_all(&moof_bytes)?;
-        self.write_all(&header)?;
+        let start = self.pos;
+        let written = self.write_fragment_bytes(&moof_bytes, &header, &pending, len);
+        if written.is_err() {
+            self.void_from(start);
+        }
+        written
+    }
+
+    fn write_fragment_bytes(
+        &mut self,
+        moof: &[u8],
+        mdat_header: &[u8],
+        pending: &[Packet],
+        len: u64,
+    ) -> Result<()> {
+        self.write_all(moof)?;
+        self.write_all(mdat_header)?;
         self.chunks.push(Chunk {
             offset: self.pos,
             len,
             samples: pending.len() as u32,
         });
-        for p in &pending {
+        for p in pending {
             self.write_all(&p.data)?;
         }
         // Hand the fragment to the OS: a killed process keeps it.
         self.flush_sink()
+    }
+
+    /// After a fragment failed part way (a full disk, a file-size limit):
+    /// turns what of it reached a seekable file into a `free` box, so that
+    /// readers see the fragments before it and nothing broken after them.
+    /// Best effort: the fault that stopped the fragment may stop this too.
+    fn void_from(&mut self, start: u64) {
+        let Output::Seekable(s) = &mut self.out else {
+            return;
+        };
+        let Ok(end) = s.seek(SeekFrom::End(0)) else {
+            return;
+        };
+        let len = end.saturating_sub(start);
+        if (8..=u32::MAX as u64).contains(&len) && s.seek(SeekFrom::Start(start)).is_ok() {
+            let mut free = (len as u32).to_be_bytes().to_vec();
+            free.extend_from_slice(b"free");
+            let _ = s.write_all(&free).and_then(|()| s.flush());
+        }
+        let _ = s.seek(SeekFrom::End(0));
     }
 
     /// Builds the moov: empty with `mvex` while fragmented (`None`), or the
