@@ -171,7 +171,9 @@ enum MuxMsg {
 /// How far the threads have got, for the caller's durability bound.
 #[derive(Default)]
 struct Progress {
-    /// Frames an encoder has taken in (encoded, or held inside it).
+    /// How many frames the encoders have taken in (encoded, or held inside
+    /// them): a count, not the highest index, since encoders on other GOPs
+    /// take frames out of order.
     consumed: AtomicU64,
     /// Frames whose data the muxer has handed to the sink.
     written: AtomicU64,
@@ -183,9 +185,18 @@ struct Progress {
 impl Progress {
     fn advance(&self, counter: &AtomicU64, to: u64) {
         if counter.fetch_max(to, Ordering::AcqRel) < to {
-            let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-            self.moved.notify_all();
+            self.wake();
         }
+    }
+
+    fn took_frame(&self) {
+        self.consumed.fetch_add(1, Ordering::AcqRel);
+        self.wake();
+    }
+
+    fn wake(&self) {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.moved.notify_all();
     }
 }
 
@@ -934,7 +945,7 @@ fn encode_loop(
                 });
                 enc.encode(&picture, keyframe, &mut out.encoded)?;
                 let _ = recycle.send(picture);
-                progress.advance(&progress.consumed, index + 1);
+                progress.took_frame();
                 out.send(enc.as_ref())?;
             }
             Job::EndSegment { number, end_pts } => {
