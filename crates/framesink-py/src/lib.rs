@@ -266,52 +266,60 @@ impl NativeWriter {
         if let Some((num, den)) = timestamp {
             frame = frame.with_timestamp(Timestamp::new(num, den));
         }
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("writer lock poisoned"))?;
-        let writer = guard
-            .as_mut()
-            .ok_or_else(|| to_py(Error::Failed("the writer is closed".into())))?;
-        py.detach(|| writer.push_frame(frame)).map_err(to_py)?;
-        Ok(writer
-            .take_warnings()
+        // The lock is taken with the GIL released: a thread holding it
+        // never waits for the GIL, so writes (and `frames`) from several
+        // threads take turns instead of deadlocking.
+        let pushed = py.detach(|| {
+            let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let writer = guard
+                .as_mut()
+                .ok_or_else(|| Error::Failed("the writer is closed".into()))?;
+            writer.push_frame(frame)?;
+            Ok::<_, Error>(writer.take_warnings())
+        });
+        Ok(pushed
+            .map_err(to_py)?
             .iter()
             .map(ToString::to_string)
             .collect())
     }
 
     /// Frames accepted so far.
-    fn frames(&self) -> u64 {
-        self.inner
-            .lock()
-            .ok()
-            .and_then(|g| g.as_ref().map(VideoWriter::frames))
-            .unwrap_or(0)
+    fn frames(&self, py: Python<'_>) -> u64 {
+        py.detach(|| {
+            let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            guard.as_ref().map_or(0, VideoWriter::frames)
+        })
     }
 
     /// Finishes the file; returns the summary as a dict.
     fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let writer = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("writer lock poisoned"))?
-            .take()
-            .ok_or_else(|| to_py(Error::Failed("the writer is already closed".into())))?;
-        let s = py.detach(|| writer.finish()).map_err(to_py)?;
+        let s = py
+            .detach(|| {
+                let writer = self
+                    .inner
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take()
+                    .ok_or_else(|| Error::Failed("the writer is already closed".into()))?;
+                writer.finish()
+            })
+            .map_err(to_py)?;
         summary_dict(py, &s)
     }
 
     /// True until `close` (or a drop).
-    fn is_open(&self) -> bool {
-        self.inner.lock().map(|g| g.is_some()).unwrap_or(false)
+    fn is_open(&self, py: Python<'_>) -> bool {
+        py.detach(|| self.inner.lock().map(|g| g.is_some()).unwrap_or(false))
     }
 
     /// Finishes as well as it can without reporting (for garbage collection).
     fn abandon(&self, py: Python<'_>) {
-        if let Some(w) = self.inner.lock().ok().and_then(|mut g| g.take()) {
-            py.detach(|| drop(w));
-        }
+        py.detach(|| {
+            if let Some(w) = self.inner.lock().ok().and_then(|mut g| g.take()) {
+                drop(w);
+            }
+        });
     }
 }
 
