@@ -72,6 +72,11 @@ def _assert_after(path: Path, after: int | None, before: bytes | None = None) ->
         assert probe(path).frames == after
 
 
+FRAMES_ALLOWED = ("allowed: an array (N, H, W) or (N, H, W, C)", "an iterable of", "a Dask array")
+RANGE_ALLOWED = "allowed: finite numbers with vmin <= vmax, or None (from the first frame)"
+TS_ALLOWED = "allowed: seconds as a real number >= 0 (1.5) or a fractions.Fraction"
+
+
 def _assert_words(message: str, words: tuple[str, ...]) -> None:
     for word in words:
         assert word in message, f"{message!r} does not mention {word!r}"
@@ -193,13 +198,15 @@ WRITE_CASES = [
         FramesinkError,
         ("no frames were written", "at least one frame"),
     ),
-    WriteCase(
-        # WRONG: the message says "MP4 writer" for a GIF target.
-        "empty list to a .gif",
-        lambda: [],
-        FramesinkError,
-        ("MP4 writer error: no frames were written", "out.gif was removed"),
-        target="out.gif",
+    *(
+        WriteCase(
+            f"empty list to a .{ext}",
+            lambda: [],
+            FramesinkError,
+            ("movie writer error: no frames were written", f"out.{ext} was removed"),
+            target=f"out.{ext}",
+        )
+        for ext in ("gif", "png")
     ),
     WriteCase(
         "generator raising after 3 frames",
@@ -214,20 +221,27 @@ WRITE_CASES = [
         RuntimeError,
         ("sensor 7 failed",),
     ),
+    *(
+        WriteCase(
+            f"frames={name}",
+            lambda value=value: value,
+            TypeError,
+            (f"frames {name} ({kind}) is not iterable", *FRAMES_ALLOWED),
+        )
+        for name, value, kind in (("None", None, "NoneType"), ("42", 42, "int"))
+    ),
     WriteCase(
-        # WRONG: a plain TypeError that says nothing of what frames may be.
-        "frames=None",
-        lambda: None,
+        "frames='movie.mp4' (the arguments swapped)",
+        lambda: "movie.mp4",
         TypeError,
-        ("'NoneType' object is not iterable",),
+        ("frames 'movie.mp4' is a str, not frames", "the target comes first", *FRAMES_ALLOWED),
     ),
     # Sizes above the limits and size changes.
     WriteCase(
-        # WRONG: names the padded 4098, not the 4097 given.
         "width 4097",
         lambda: [np.zeros((16, 4097), np.uint8)],
         InvalidFrameError,
-        ("size 4098x16 is larger than H.264", "at most 4096 pixels a side"),
+        ("size 4097x16 (padded to 4098x16) is larger than H.264", "at most 4096 pixels a side"),
     ),
     WriteCase(
         "4096x4096: too many macroblocks",
@@ -286,19 +300,17 @@ WRITE_CASES = [
         options={"fps": 1e9},
     ),
     WriteCase(
-        # WRONG: 1e20 is positive and finite; the range is not given.
         "fps 1e20",
         lambda: _good(1),
         InvalidConfigError,
-        ('frame rate "1e+20" must be a positive finite number',),
+        ('frame rate "1e+20" is out of range', "allowed: 1/100 to 1000 frames per second"),
         options={"fps": 1e20},
     ),
     WriteCase(
-        # WRONG: as 1e20; 1e-9 is positive and finite.
         "fps 1e-9",
         lambda: _good(1),
         InvalidConfigError,
-        ('frame rate "1e-09" must be a positive finite number',),
+        ('frame rate "1e-09" is out of range', "allowed: 1/100 to 1000 frames per second"),
         options={"fps": 1e-9},
     ),
     WriteCase(
@@ -317,12 +329,23 @@ WRITE_CASES = [
     ),
     # Options.
     WriteCase(
-        # WRONG: a TypeError, not InvalidConfigError; the allowed options are not listed.
+        # A TypeError, as Python's own for an unknown keyword, with the closest option.
         "unknown keyword qualty=50",
         lambda: _good(1),
         TypeError,
-        ("unexpected keyword argument 'qualty'",),
+        (
+            "write() got an unexpected keyword argument 'qualty'; did you mean 'quality'?",
+            "Options: bitrate, channel_order,",
+            "quality,",
+        ),
         options={"qualty": 50},
+    ),
+    WriteCase(
+        "unknown keyword with no close option",
+        lambda: _good(1),
+        TypeError,
+        ("write() got an unexpected keyword argument 'zzz'; options: bitrate,",),
+        options={"zzz": 1},
     ),
     WriteCase(
         "quality='high'",
@@ -368,11 +391,10 @@ WRITE_CASES = [
         options={"bitrate": 0},
     ),
     WriteCase(
-        # WRONG: names neither the option (dither) nor the value.
         "dither='yes'",
         lambda: _good(1),
-        TypeError,
-        ("'str' object is not an instance of 'bool'",),
+        InvalidConfigError,
+        ("dither 'yes' is not a bool", "allowed: True", "or False"),
         options={"dither": "yes"},
         target="out.gif",
     ),
@@ -399,12 +421,34 @@ WRITE_CASES = [
         options={"cmap": 123},
     ),
     WriteCase(
-        # WRONG: a TypeError that names neither vmin nor 'abc'.
         "vmin='abc'",
         lambda: [np.zeros((16, 16))],
-        TypeError,
-        ("must be real number, not str",),
+        InvalidConfigError,
+        ("vmin 'abc' is not a number", RANGE_ALLOWED),
         options={"cmap": "viridis", "vmin": "abc", "vmax": 1},
+    ),
+    *(
+        WriteCase(
+            f"vmin={vmin}, vmax={vmax}",
+            lambda: [np.zeros((16, 16))],
+            InvalidConfigError,
+            (words, RANGE_ALLOWED),
+            options={"cmap": "viridis", "vmin": vmin, "vmax": vmax},
+        )
+        for vmin, vmax, words in (
+            (float("nan"), 1.0, "vmin nan is not finite"),
+            (1.0, 0.0, "vmin 1.0 is above vmax 0.0"),
+            (0.0, float("inf"), "vmax inf is not finite"),
+            (-float("inf"), 0.0, "vmin -inf is not finite"),
+        )
+    ),
+    WriteCase(
+        # vmax from the first frame (its largest value, 1), below the vmin given.
+        "vmin=5 above the first frame's values",
+        lambda: [np.ones((16, 16)), np.ones((16, 16))],
+        InvalidConfigError,
+        ("vmin 5 is above vmax 1 (vmax taken from frame 0's values)", "pass both vmin= and vmax="),
+        options={"cmap": "viridis", "vmin": 5},
     ),
     # Targets.
     WriteCase(
@@ -426,6 +470,30 @@ def test_write_refuses(tmp_path: Path, case: WriteCase) -> None:
     _assert_after(target, case.after)
 
 
+@pytest.mark.parametrize("func", ["Writer", "write", "encode", "show"])
+def test_an_unknown_keyword_names_the_closest_option(tmp_path: Path, func: str) -> None:
+    target = tmp_path / "out.mp4"
+    calls: dict[str, Callable[[], Any]] = {
+        "Writer": lambda: framesink.Writer(target, qualty=50),
+        "write": lambda: framesink.write(target, _good(1), qualty=50),
+        "encode": lambda: framesink.encode(_good(1), qualty=50),
+        "show": lambda: framesink.show(_good(1), directory=str(tmp_path), qualty=50),
+    }
+    with pytest.raises(TypeError) as info:
+        calls[func]()
+    _assert_words(
+        str(info.value),
+        (
+            f"{func}() got an unexpected keyword argument 'qualty'; did you mean 'quality'?",
+            "Options: bitrate, channel_order,",
+            ", codec,",
+            ", dither,",
+            ", quality,",
+        ),
+    )
+    assert not any(tmp_path.iterdir()), list(tmp_path.iterdir())
+
+
 def test_negative_strides_are_fine() -> None:
     frame = np.zeros((32, 32, 3), np.uint8)
     frame[:16] = 255  # white on top
@@ -435,23 +503,24 @@ def test_negative_strides_are_fine() -> None:
     assert decoded[0, 4, 16].max() <= 5 and decoded[0, 28, 16].min() >= 250
 
 
-# ---------------------------------------------------------------- cmap values accepted silently
+# ---------------------------------------------------------------- cmap: vmin == vmax
 
 
-@pytest.mark.parametrize(
-    ("vmin", "vmax"),
-    [(float("nan"), 1.0), (1.0, 0.0), (1.0, 1.0), (0.0, float("inf"))],
-    ids=["vmin nan", "vmin > vmax", "vmin == vmax", "vmax inf"],
-)
-def test_bad_vmin_vmax_are_accepted_and_give_one_flat_colour(vmin: float, vmax: float) -> None:
-    # WRONG: no error, no warning; 0 and 1 map to the same colour (viridis' first).
+@pytest.mark.parametrize("given", [True, False], ids=["given", "from a constant first frame"])
+def test_vmin_equal_to_vmax_maps_everything_to_the_first_colour(given: bool) -> None:
+    # As matplotlib's Normalize (vmin == vmax: every value to 0): not an error, since
+    # a constant first frame (all zeros) gives that range when vmin/vmax are not given.
     frame = np.zeros((16, 32))
     frame[:, 16:] = 1.0
-    data = framesink.encode([frame], cmap="viridis", vmin=vmin, vmax=vmax)
-    decoded = decode_rgb(data)[0].astype(int)
+    if given:
+        data = framesink.encode([frame], cmap="viridis", vmin=1.0, vmax=1.0)
+    else:
+        with pytest.warns(framesink.FramesinkWarning, match="vmin=0, vmax=0 taken from frame 0"):
+            data = framesink.encode([np.zeros((16, 32)), frame], cmap="viridis")
+    decoded = decode_rgb(data)[-1].astype(int)
     left, right = decoded[8, 4], decoded[8, 28]
     assert np.abs(left - right).max() <= 3, (left, right)
-    assert np.abs(left - [68, 1, 84]).max() <= 4, left
+    assert np.abs(left - [68, 1, 84]).max() <= 4, left  # viridis' first colour
 
 
 # ---------------------------------------------------------------- timestamps
@@ -463,14 +532,19 @@ def test_bad_vmin_vmax_are_accepted_and_give_one_flat_colour(vmin: float, vmax: 
         (1.5, InvalidFrameError, ("frame 2", "1500000/1000000 s", "strictly increase")),
         (1.0, InvalidFrameError, ("frame 2", "1000000/1000000 s", "not after the previous")),
         (0.2, InvalidFrameError, ("frame 2", "200000/1000000 s", "before the first frame")),
-        (float("nan"), InvalidFrameError, ("timestamp nan", "finite number of seconds >= 0")),
-        (float("inf"), InvalidFrameError, ("timestamp inf", "finite number of seconds >= 0")),
-        (-1, InvalidFrameError, ("timestamp -1 is negative",)),
-        (Fraction(-1, 2), InvalidFrameError, ("timestamp -1/2 is negative",)),
-        # WRONG: plain ValueError/TypeError/OverflowError, not naming what is allowed.
-        ("abc", ValueError, ("could not convert string to float: 'abc'",)),
-        ([1], TypeError, ("float() argument must be a string or a real number",)),
-        (1e300, OverflowError, ("int too big to convert",)),
+        (float("nan"), InvalidFrameError, ("frame 2: timestamp nan is not finite", TS_ALLOWED)),
+        (float("inf"), InvalidFrameError, ("frame 2: timestamp inf is not finite", TS_ALLOWED)),
+        (-1, InvalidFrameError, ("frame 2: timestamp -1 is negative", TS_ALLOWED)),
+        (Fraction(-1, 2), InvalidFrameError, ("timestamp -1/2 is negative", TS_ALLOWED)),
+        ("abc", InvalidFrameError, ("frame 2: timestamp 'abc' is not a number", TS_ALLOWED)),
+        ([1], InvalidFrameError, ("frame 2: timestamp [1] is not a number", TS_ALLOWED)),
+        (True, InvalidFrameError, ("frame 2: timestamp True is not a number", TS_ALLOWED)),
+        (
+            1e300,
+            InvalidFrameError,
+            ("frame 2: timestamp 1e+300 is too large", ">= 0 up to about 1.8e13"),
+        ),
+        (10**30, InvalidFrameError, ("timestamp 1000000000000000000000000000000 is too large",)),
     ],
     ids=[
         "repeat",
@@ -482,7 +556,9 @@ def test_bad_vmin_vmax_are_accepted_and_give_one_flat_colour(vmin: float, vmax: 
         "negative Fraction",
         "string",
         "list",
+        "bool",
         "1e300",
+        "10**30",
     ],
 )
 def test_bad_timestamps_leave_the_writer_usable(
@@ -522,14 +598,16 @@ def test_a_read_only_sysfs_file(tmp_path: Path) -> None:
     _assert_after(SYSFS_READ_ONLY, UNCHANGED, before)
 
 
-def test_a_proc_file_fails_on_write_without_naming_it() -> None:
-    # WRONG: the message names neither /proc/version nor the frame.
+def test_a_proc_file_fails_on_write_naming_it() -> None:
+    # Opens for root, the first write fails (EIO): on a write() once the muxer
+    # thread has stopped, or at close(); the error names the file either way.
     before = PROC_READ_ONLY.read_bytes()
     with pytest.raises(FramesinkIOError) as info:
-        framesink.write(PROC_READ_ONLY, _good(1), format="mp4")
-    message = str(info.value)
-    _assert_words(message, ("writing the movie failed after 0 bytes", "Input/output error"))
-    assert str(PROC_READ_ONLY) not in message, f"fixed? update the table: {message}"
+        framesink.write(PROC_READ_ONLY, [_gray()] * 200, format="mp4")
+    _assert_words(
+        str(info.value),
+        (f"{PROC_READ_ONLY}: writing the movie failed at its first byte", "Input/output error"),
+    )
     _assert_after(PROC_READ_ONLY, UNCHANGED, before)
 
 
@@ -746,19 +824,18 @@ CLI_CASES = [
         ("fps 1000000000", "out of range", "1/100 to 1000"),
     ),
     CliCase(
-        # WRONG: 1e10 is positive and finite; the range is not given.
         "--fps 1e10",
         ("--size", "32x32", "--pix-fmt", "rgb24", "--fps", "1e10"),
         RAW_FRAME,
         1,
-        ('frame rate "1e10" must be a positive finite number',),
+        ('frame rate "1e10" is out of range', "allowed: 1/100 to 1000 frames per second"),
     ),
     CliCase(
         "--size 4097x16",
         ("--size", "4097x16", "--pix-fmt", "gray", "--fps", "30"),
         bytes(4097 * 16),
         1,
-        ("size 4098x16 is larger than H.264", "at most 4096 pixels a side"),
+        ("size 4097x16 (padded to 4098x16) is larger than H.264", "at most 4096 pixels a side"),
     ),
     CliCase(
         "raw input shorter than one frame",
@@ -925,8 +1002,10 @@ def test_cli_refuses(tmp_path: Path, case: CliCase) -> None:
     ("target", "words"),
     [
         (SYSFS_READ_ONLY, (f"cannot create {SYSFS_READ_ONLY}", "Permission denied")),
-        # WRONG: the target is not named.
-        (PROC_READ_ONLY, ("writing the movie failed after 0 bytes", "Input/output error")),
+        (
+            PROC_READ_ONLY,
+            (f"{PROC_READ_ONLY}: writing the movie failed at its first byte", "Input/output error"),
+        ),
     ],
     ids=["sysfs", "proc"],
 )

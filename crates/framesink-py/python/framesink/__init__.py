@@ -10,18 +10,21 @@ matplotlib: ``anim.save("x.mp4", writer="framesink")``; Jupyter:
 
 from __future__ import annotations
 
+import inspect
 import io
+import numbers
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import IO, Any, Callable, Optional, Union
 
 import numpy as np
 
 from . import _framesink
-from ._colormap import Colormap
+from ._colormap import Colormap, checked_range, show_number
 from ._errors import (
     EncoderError,
     FrameFunctionError,
@@ -32,6 +35,8 @@ from ._errors import (
     InvalidFrameError,
     InvalidPartError,
     UnsupportedError,
+    check_keywords,
+    unexpected_keyword,
     warn,
 )
 from ._frames import prepare, warn_clipped
@@ -100,19 +105,46 @@ def _rate(fps: Rate) -> tuple[int, int]:
     )
 
 
-def _timestamp(t: Any) -> tuple[int, int]:
-    if isinstance(t, Fraction):
-        if t < 0:
-            raise InvalidFrameError(f"timestamp {t} is negative")
-        return t.numerator, t.denominator
-    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
-        if t < 0:
-            raise InvalidFrameError(f"timestamp {t} is negative")
-        return int(t), 1
-    value = float(t)
-    if not np.isfinite(value) or value < 0:
-        raise InvalidFrameError(f"timestamp {t!r} must be a finite number of seconds >= 0")
-    return round(value * 1_000_000), 1_000_000
+_TIMESTAMP_ALLOWED = (
+    "allowed: seconds as a real number >= 0 (1.5) or a fractions.Fraction (Fraction(1001, 30000))"
+)
+# The native writer takes a timestamp as two unsigned 64-bit integers.
+_U64_END = 2**64
+
+
+def _timestamp(t: Any, index: int) -> tuple[int, int]:
+    """An exact (num, den) of seconds for frame ``index``'s timestamp, or an
+    InvalidFrameError naming it and what is allowed."""
+    shown = show_number(t)
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, Decimal)):
+        raise InvalidFrameError(
+            f"frame {index}: timestamp {shown} is not a number; {_TIMESTAMP_ALLOWED}"
+        )
+    if isinstance(t, (Fraction, numbers.Integral)):
+        exact = Fraction(int(t)) if isinstance(t, numbers.Integral) else t
+        if exact < 0:
+            raise InvalidFrameError(
+                f"frame {index}: timestamp {shown} is negative; {_TIMESTAMP_ALLOWED}"
+            )
+        if exact.denominator >= _U64_END:  # finer than anything a movie resolves
+            exact = exact.limit_denominator(_U64_END - 1)
+        num, den = exact.numerator, exact.denominator
+    else:
+        value = float(t)
+        if not np.isfinite(value) or value < 0:
+            what = "is negative" if value < 0 and value > -np.inf else "is not finite"
+            raise InvalidFrameError(
+                f"frame {index}: timestamp {shown} {what}; {_TIMESTAMP_ALLOWED}"
+            )
+        # (1e300 s is finite, but its microseconds do not fit in 64 bits)
+        num = round(value * 1_000_000) if value * 1e6 < _U64_END else _U64_END
+        den = 1_000_000
+    if num >= _U64_END:
+        raise InvalidFrameError(
+            f"frame {index}: timestamp {shown} is too large; allowed: seconds as a real number "
+            ">= 0 up to about 1.8e13 (half a million years), or a fractions.Fraction"
+        )
+    return num, den
 
 
 class Writer:
@@ -129,6 +161,7 @@ class Writer:
     number of frames.
     """
 
+    @check_keywords("Writer")
     def __init__(
         self,
         target: Target,
@@ -167,6 +200,12 @@ class Writer:
                 not isinstance(value, (int, np.integer)) or not lo <= value <= hi
             ):
                 raise InvalidConfigError(f"{name} {value!r} is out of range; allowed: {lo} to {hi}")
+        if not isinstance(dither, (bool, np.bool_)):
+            raise InvalidConfigError(
+                f"dither {dither!r} is not a bool; allowed: True (dither a GIF's colours) "
+                "or False (the default)"
+            )
+        vmin, vmax = checked_range(vmin, vmax)
         num, den = _rate(fps)
         self._channel_order = channel_order
         self._colormap = Colormap(cmap, vmin, vmax) if cmap is not None else None
@@ -185,7 +224,7 @@ class Writer:
             bitrate=bitrate,
             keyframe_interval=keyframe_interval,
             threads=threads,
-            dither=dither,
+            dither=bool(dither),
             loops=loops,
             ffmpeg_args=list(ffmpeg_args),
             speed=speed,
@@ -203,11 +242,11 @@ class Writer:
         if native is None or not native.is_open():
             raise FramesinkError("the writer is closed; make a new Writer to write more frames")
         index = native.frames()
+        ts = None if timestamp is None else _timestamp(timestamp, index)
         arr, layout, clipped = prepare(frame, index, self._channel_order, self._colormap)
         if clipped and not self._warned_clip:
             self._warned_clip = True
             warn_clipped(index, clipped, arr.size)
-        ts = None if timestamp is None else _timestamp(timestamp)
         for message in native.write(arr, layout, ts):
             warn(message)
         if self._progress is not None:
@@ -267,6 +306,28 @@ def _length(frames: Any) -> int | None:
         return None
 
 
+_FRAMES_ALLOWED = (
+    "allowed: an array (N, H, W) or (N, H, W, C), an iterable of (H, W) or (H, W, C) "
+    "frames (a list, a generator), or a Dask array (N, H, W[, C])"
+)
+
+
+def _check_frames(frames: Any) -> None:
+    """A TypeError naming ``frames`` when it cannot be frames at all (None, a number,
+    a path); an iterable's items are checked frame by frame."""
+    if isinstance(frames, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"frames {show_number(frames)} is a {type(frames).__name__}, not frames "
+            f"(write(target, frames): the target comes first); {_FRAMES_ALLOWED}"
+        )
+    kind = type(frames)
+    if not (hasattr(kind, "__iter__") or hasattr(kind, "__getitem__")):
+        raise TypeError(
+            f"frames {show_number(frames)} ({kind.__name__}) is not iterable; {_FRAMES_ALLOWED}"
+        )
+
+
+@check_keywords("write")
 def write(
     target: Target,
     frames: np.ndarray | Iterable[Any],
@@ -352,6 +413,7 @@ def write(
             "client= and segment_frames= are for Dask arrays; "
             "use framesink.render(...) to draw frames in parallel"
         )
+    _check_frames(frames)
     if isinstance(frames, np.ndarray) and frames.ndim not in (3, 4):
         raise InvalidFrameError(
             f"frames array has shape {frames.shape}; expected (N, H, W) or (N, H, W, C)"
@@ -379,6 +441,12 @@ def write(
         for frame in frames:
             w.write(frame)
     return w.close()
+
+
+# The keyword options write() (and so encode() and show()) takes.
+_WRITE_OPTIONS = tuple(
+    p.name for p in inspect.signature(write).parameters.values() if p.kind == p.KEYWORD_ONLY
+)
 
 
 def render(
@@ -458,6 +526,9 @@ def join(target: Target, parts: Iterable[Any]) -> Summary:
 
 def encode(frames: np.ndarray | Iterable[Any], **options: Any) -> bytes:
     """Like :func:`write`, returning the MP4 file as bytes."""
+    for name in options:
+        if name not in _WRITE_OPTIONS:
+            raise unexpected_keyword("encode", name, _WRITE_OPTIONS)
     buf = io.BytesIO()
     options.setdefault("format", "mp4")
     write(buf, frames, **options)

@@ -3,16 +3,85 @@
 The mapping runs in Rust (GIL released). Built in, without matplotlib: gray,
 viridis, magma, inferno, plasma, cividis, coolwarm. Any other matplotlib
 colormap, by name or object, when matplotlib is installed.
+
+vmin and vmax are finite numbers with vmin <= vmax; vmin == vmax maps every
+value to the colormap's first colour, as matplotlib's ``Normalize`` does (a
+constant first frame gives that range), while vmin > vmax, NaN and infinities
+are refused (matplotlib: "minvalue must be less than or equal to maxvalue").
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+import reprlib
 from typing import Any
 
 import numpy as np
 
 from . import _framesink
-from ._errors import InvalidFrameError, UnsupportedError, warn
+from ._errors import InvalidConfigError, InvalidFrameError, UnsupportedError, warn
+
+_RANGE_ALLOWED = "allowed: finite numbers with vmin <= vmax, or None (from the first frame)"
+
+
+def show_number(value: Any) -> str:
+    """A value as a message names it: 1.5, nan, 1e+300, 7, 'abc', [1] (numpy
+    scalars as plain numbers, long values shortened)."""
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Rational):  # a Fraction: 1/3
+        return str(value)
+    if isinstance(value, float) or (isinstance(value, numbers.Real) and hasattr(value, "dtype")):
+        return repr(float(value))
+    return reprlib.repr(value)
+
+
+def _limit(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidConfigError(f"{name} {show_number(value)} is not a number; {_RANGE_ALLOWED}")
+    limit = float(value)
+    if not math.isfinite(limit):
+        raise InvalidConfigError(f"{name} {show_number(value)} is not finite; {_RANGE_ALLOWED}")
+    return limit
+
+
+def checked_range(vmin: Any, vmax: Any) -> tuple[float | None, float | None]:
+    """vmin and vmax as floats (or None), or an InvalidConfigError naming them."""
+    lo, hi = _limit("vmin", vmin), _limit("vmax", vmax)
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidConfigError(
+            f"vmin {show_number(vmin)} is above vmax {show_number(vmax)}; {_RANGE_ALLOWED}"
+        )
+    return lo, hi
+
+
+def auto_range(
+    vmin: float | None, vmax: float | None, frame: Any, index: int
+) -> tuple[float, float]:
+    """vmin and vmax, the one(s) not given taken from frame ``index``'s finite
+    values (once for the whole movie, with a warning saying so)."""
+    data = np.asarray(frame)
+    finite = data[np.isfinite(data)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    lo = lo if vmin is None else vmin
+    hi = hi if vmax is None else vmax
+    if lo > hi:
+        taken = "vmax" if vmax is None else "vmin"
+        raise InvalidConfigError(
+            f"vmin {lo:g} is above vmax {hi:g} ({taken} taken from frame {index}'s values); "
+            "allowed: vmin <= vmax: pass both vmin= and vmax="
+        )
+    warn(
+        f"cmap: vmin={lo:g}, vmax={hi:g} taken from frame {index} and kept "
+        "for the whole movie (pass vmin= and vmax= to choose)"
+    )
+    return lo, hi
+
 
 BUILTIN = frozenset(_framesink.colormap_names())
 
@@ -48,10 +117,9 @@ def _table(cmap: Any) -> str | bytes:
 class Colormap:
     """Maps 2-D frames to RGB with one fixed vmin/vmax for the whole movie."""
 
-    def __init__(self, cmap: Any, vmin: float | None, vmax: float | None) -> None:
+    def __init__(self, cmap: Any, vmin: Any, vmax: Any) -> None:
+        self.vmin, self.vmax = checked_range(vmin, vmax)
         self.table = _table(cmap)
-        self.vmin = vmin
-        self.vmax = vmax
 
     def __call__(self, frame: np.ndarray, index: int) -> np.ndarray:
         data = np.asarray(frame)
@@ -65,14 +133,7 @@ class Colormap:
         # Dask compute, a FITS file, a slice of a record array).
         data = np.require(data, dtype=data.dtype.newbyteorder("="), requirements=["C", "A"])
         if self.vmin is None or self.vmax is None:
-            finite = data[np.isfinite(data)]
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-            self.vmin = lo if self.vmin is None else self.vmin
-            self.vmax = hi if self.vmax is None else self.vmax
-            warn(
-                f"cmap: vmin={self.vmin:g}, vmax={self.vmax:g} taken from frame {index} and kept "
-                "for the whole movie (pass vmin= and vmax= to choose)"
-            )
+            self.vmin, self.vmax = auto_range(self.vmin, self.vmax, data, index)
         rgb, bad = _framesink.apply_colormap(data, self.table, self.vmin, self.vmax)
         if bad:
             raise InvalidFrameError(

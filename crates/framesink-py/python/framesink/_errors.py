@@ -6,6 +6,13 @@ a bad frame or setting is a ``ValueError``, an I/O failure an ``OSError``.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Iterable
+from typing import Any, Callable, TypeVar, cast
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class FramesinkError(Exception):
     """Base class of every framesink error."""
@@ -83,3 +90,39 @@ def warn(message: str, category: type[Warning] = FramesinkWarning) -> None:
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     warnings.warn(message, category, stacklevel=level + 1)
+
+
+def unexpected_keyword(func: str, name: str, options: Iterable[str]) -> TypeError:
+    """Python's TypeError for an unknown keyword argument, with the closest option
+    (a typo: ``qualty``) and the options allowed."""
+    import difflib
+
+    names = sorted(options)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}? Options: " if close else "; options: "
+    return TypeError(
+        f"{func}() got an unexpected keyword argument {name!r}{hint}{', '.join(names)}"
+    )
+
+
+def check_keywords(func_name: str) -> Callable[[_F], _F]:
+    """Refuses a keyword ``func`` does not take with :func:`unexpected_keyword` (a
+    TypeError, as Python's own, but naming the closest option), before the call;
+    the signature seen by ``inspect``, ``help`` and type checkers is ``func``'s."""
+
+    def decorate(func: _F) -> _F:
+        params = inspect.signature(func).parameters.values()
+        keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        allowed = frozenset(p.name for p in params if p.kind in keyword and p.name != "self")
+        options = [p.name for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY]
+
+        @functools.wraps(func)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if not allowed.issuperset(kwargs):
+                unknown = next(k for k in kwargs if k not in allowed)
+                raise unexpected_keyword(func_name, unknown, options)
+            return func(*args, **kwargs)
+
+        return cast(_F, checked)
+
+    return decorate

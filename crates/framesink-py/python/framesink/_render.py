@@ -23,11 +23,13 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _framesink
+from ._colormap import auto_range, checked_range
 from ._errors import (
     FrameFunctionError,
     FramesinkError,
     InvalidConfigError,
     UnsupportedError,
+    unexpected_keyword,
     warn,
 )
 from ._progress import make_progress
@@ -50,6 +52,14 @@ _OPTIONS = frozenset(
         "channel_order",
     }
 )
+# render()'s own keyword arguments, listed with _OPTIONS for an unknown one.
+_RENDER_KEYWORDS = frozenset(
+    {"fps", "setup", "executor", "workers", "segment_frames", "progress", "dpi", "savefig_kwargs"}
+)
+# What render(target, anim) takes.
+_ANIMATION_KEYWORDS = frozenset(
+    {"codec", "quality", "bitrate", "keyframe_interval", "speed", "format"}
+) | (_RENDER_KEYWORDS - {"setup", "executor"})
 # Tasks per worker the default segment length aims at, so that a slow
 # segment does not leave the other workers idle at the end.
 _TASKS_PER_WORKER = 4
@@ -433,12 +443,11 @@ def make_engine(executor: Any, workers: int | None) -> _Engine:
 
 
 def check_options(options: dict[str, Any], func: str) -> None:
-    unknown = sorted(set(options) - _OPTIONS)
+    unknown = [name for name in options if name not in _OPTIONS]
     if unknown:
-        raise TypeError(
-            f"{func}() got an unexpected keyword argument {unknown[0]!r}; "
-            f"options: {', '.join(sorted(_OPTIONS))}"
-        )
+        raise unexpected_keyword(func, unknown[0], _OPTIONS | _RENDER_KEYWORDS)
+    if options.get("cmap") is not None:
+        options["vmin"], options["vmax"] = checked_range(options.get("vmin"), options.get("vmax"))
 
 
 def unit_of(container: str, fps: Any, options: dict[str, Any]) -> int:
@@ -472,15 +481,8 @@ def plan(n: int, unit: int, segment_frames: int | None, workers: int, container:
 def fix_range(options: dict[str, Any], first: Any) -> None:
     """vmin/vmax from the first frame, as write() takes them, once for the
     movie (never per segment)."""
-    frame = np.asarray(first)
-    finite = frame[np.isfinite(frame)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    options["vmin"] = lo if options.get("vmin") is None else options["vmin"]
-    options["vmax"] = hi if options.get("vmax") is None else options["vmax"]
-    warn(
-        f"cmap: vmin={options['vmin']:g}, vmax={options['vmax']:g} taken from frame 0 and "
-        "kept for the whole movie (pass vmin= and vmax= to choose)"
-    )
+    vmin, vmax = checked_range(options.get("vmin"), options.get("vmax"))
+    options["vmin"], options["vmax"] = auto_range(vmin, vmax, first, 0)
 
 
 def render(
@@ -594,7 +596,7 @@ def _render_animation(
         set(options) - {"codec", "quality", "bitrate", "keyframe_interval", "speed", "format"}
     )
     if unknown:
-        raise TypeError(f"render(target, anim) got an unexpected keyword argument {unknown[0]!r}")
+        raise unexpected_keyword("render", unknown[0], _ANIMATION_KEYWORDS)
     container = _container(target, options.pop("format", None), options.get("codec"))
     fig = anim._fig
     if fps is None:
@@ -723,10 +725,10 @@ def write_dask(
             client = distributed.get_client()
         except (ImportError, ValueError):
             client = None
-    if options.get("cmap") is not None and (
-        options.get("vmin") is None or options.get("vmax") is None
-    ):
-        fix_range(options, arr[0].compute())
+    if options.get("cmap") is not None:
+        options["vmin"], options["vmax"] = checked_range(options.get("vmin"), options.get("vmax"))
+        if options["vmin"] is None or options["vmax"] is None:
+            fix_range(options, arr[0].compute())
     if client is None:
         # No cluster: blocks computed one at a time, in order, into one writer.
         from . import write

@@ -13,7 +13,8 @@ import html
 import os
 from typing import Any
 
-from . import encode
+from . import _WRITE_OPTIONS, encode
+from ._errors import unexpected_keyword
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -54,6 +55,11 @@ def show(
     **options: Any,
 ) -> Movie:
     """Encodes ``frames`` (see :func:`framesink.write` for options) for inline display."""
+    for name in options:
+        if name not in _WRITE_OPTIONS:
+            raise unexpected_keyword(
+                "show", name, (*_WRITE_OPTIONS, "max_bytes", "directory", "width")
+            )
     data = encode(frames, **options)
     if len(data) <= max_bytes:
         return Movie(data, width=width)
