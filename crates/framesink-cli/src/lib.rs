@@ -369,15 +369,28 @@ pub(crate) fn push(
     Ok(())
 }
 
-fn encode(args: EncodeArgs) -> AnyResult<()> {
-    let input: Box<dyn Read> = match &args.input {
-        Some(p) if p.as_os_str() != "-" => Box::new(BufReader::with_capacity(
-            1 << 20,
-            File::open(p).map_err(|e| format!("cannot open input {}: {e}", p.display()))?,
-        )),
-        _ => Box::new(BufReader::with_capacity(1 << 20, io::stdin())),
-    };
-    let mut input = y4m::Input::sniff(input)?;
+/// What `encode` makes of its arguments and the input's own header.
+struct Settings {
+    config: WriterConfig,
+    width: u32,
+    height: u32,
+    layout: PixelLayout,
+    frame_bytes: usize,
+}
+
+/// Bytes of one frame as the CLI reads it (Y4M input is read as yuv420p).
+fn frame_bytes(width: u32, height: u32, layout: PixelLayout) -> u64 {
+    if layout == PixelLayout::Yuv420p {
+        let cw = width.div_ceil(2) as u64;
+        width as u64 * height as u64 + 2 * cw * height.div_ceil(2) as u64
+    } else {
+        width as u64 * height as u64 * layout.bytes_per_pixel() as u64
+    }
+}
+
+/// The writer's settings and the frame geometry from `args` and the sniffed
+/// `input`, checked; opens nothing.
+fn settings(args: &EncodeArgs, input: &y4m::Input) -> AnyResult<Settings> {
     let mut config = WriterConfig::default();
     if let Some(c) = &args.codec {
         config = match c.strip_prefix("ffmpeg:") {
@@ -422,7 +435,7 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
         config = config.with_loops(n);
     }
     let fps: Option<Rational> = args.fps.as_deref().map(str::parse).transpose()?;
-    let (width, height, layout, fps) = match &input {
+    let (width, height, layout, fps) = match input {
         y4m::Input::Y4m(h, _) => {
             if args.size.is_some() || args.pix_fmt.is_some() {
                 return Err("the input is Y4M, which carries its own size and pixel format: drop --size and --pix-fmt".into());
@@ -452,19 +465,38 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     };
     config = config.with_fps(fps).with_matrix(matrix);
     config.validate()?;
-    let frame_bytes: u64 = if layout == PixelLayout::Yuv420p {
-        let cw = width.div_ceil(2) as u64;
-        width as u64 * height as u64 + 2 * cw * height.div_ceil(2) as u64
-    } else {
-        width as u64 * height as u64 * layout.bytes_per_pixel() as u64
-    };
+    let frame_bytes = frame_bytes(width, height, layout);
     if frame_bytes > MAX_FRAME_BYTES {
         return Err(format!(
             "frame size {width}x{height} {layout} is {frame_bytes} bytes a frame; framesink reads frames of at most {MAX_FRAME_BYTES} bytes (1 GiB: 16384x16384 RGBA), and H.264 takes at most 4096 pixels a side"
         )
         .into());
     }
-    let frame_bytes = frame_bytes as usize;
+    Ok(Settings {
+        config,
+        width,
+        height,
+        layout,
+        frame_bytes: frame_bytes as usize,
+    })
+}
+
+fn encode(args: EncodeArgs) -> AnyResult<()> {
+    let input: Box<dyn Read> = match &args.input {
+        Some(p) if p.as_os_str() != "-" => Box::new(BufReader::with_capacity(
+            1 << 20,
+            File::open(p).map_err(|e| format!("cannot open input {}: {e}", p.display()))?,
+        )),
+        _ => Box::new(BufReader::with_capacity(1 << 20, io::stdin())),
+    };
+    let mut input = y4m::Input::sniff(input)?;
+    let Settings {
+        config,
+        width,
+        height,
+        layout,
+        frame_bytes,
+    } = settings(&args, &input)?;
     let total = match &args.input {
         Some(p) if p.as_os_str() != "-" && matches!(input, y4m::Input::Raw(_)) => {
             std::fs::metadata(p)
@@ -539,4 +571,125 @@ fn encode(args: EncodeArgs) -> AnyResult<()> {
     let summary = writer.finish()?;
     progress.done(&summary, &args.output);
     Ok(())
+}
+
+/// For the fuzz targets in `fuzz/` only, not an API (it may change at any
+/// time): the CLI's input reading over any reader, and its argument parsing
+/// and settings, without opening or creating a file.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::ffi::OsString;
+    use std::io::Read;
+
+    use clap::Parser;
+    use framesink::{PixelLayout, WriterConfig};
+
+    pub use crate::y4m::{Chroma, Header};
+    use crate::{y4m, Cli, Command};
+
+    /// How a read of the whole input ended.
+    #[derive(Debug)]
+    pub enum End {
+        /// Between frames.
+        Clean,
+        /// Inside a frame.
+        Partial { got: usize, expected: usize },
+        /// An error (its text).
+        Error(String),
+    }
+
+    /// What [`read_input`] found.
+    #[derive(Debug)]
+    pub struct Reading {
+        /// The stream header when the input is Y4M.
+        pub y4m: Option<Header>,
+        /// Whole frames read.
+        pub frames: u64,
+        /// How it ended.
+        pub end: End,
+    }
+
+    /// Bytes of one frame as the CLI reads it (Y4M input as yuv420p).
+    pub fn frame_bytes(width: u32, height: u32, layout: PixelLayout) -> u64 {
+        crate::frame_bytes(width, height, layout)
+    }
+
+    /// Sniffs `input` and reads every frame as `framesink encode` does: Y4M
+    /// by its signature, else raw frames of `raw_frame_bytes`. Y4M frames
+    /// larger than `max_frame_bytes` (as stored, or as yuv420p) are refused
+    /// before anything is allocated, as the CLI refuses frames above 1 GiB.
+    /// `on_frame` gets each whole frame (yuv420p for Y4M).
+    pub fn read_input(
+        input: Box<dyn Read>,
+        raw_frame_bytes: usize,
+        max_frame_bytes: u64,
+        mut on_frame: impl FnMut(&[u8]),
+    ) -> Result<Reading, String> {
+        let mut input = y4m::Input::sniff(input).map_err(|e| e.to_string())?;
+        let (header, frame_bytes) = match &input {
+            y4m::Input::Raw(_) => (None, raw_frame_bytes as u64),
+            y4m::Input::Y4m(h, _) => {
+                let yuv = frame_bytes(h.width, h.height, PixelLayout::Yuv420p);
+                let stored = 3 * h.width as u64 * h.height as u64;
+                if yuv.max(stored) > max_frame_bytes {
+                    return Err(format!(
+                        "Y4M frame {}x{} is above {max_frame_bytes} bytes",
+                        h.width, h.height
+                    ));
+                }
+                (Some(h.clone()), yuv)
+            }
+        };
+        let mut buf = vec![0u8; frame_bytes as usize];
+        let mut frames = 0;
+        let end = loop {
+            match input.read_frame(&mut buf) {
+                Ok(y4m::Read::Frame) => {
+                    frames += 1;
+                    on_frame(&buf);
+                }
+                Ok(y4m::Read::End) => break End::Clean,
+                Ok(y4m::Read::Partial { got, expected }) => break End::Partial { got, expected },
+                Err(e) => break End::Error(e.to_string()),
+            }
+        };
+        Ok(Reading {
+            y4m: header,
+            frames,
+            end,
+        })
+    }
+
+    /// What [`parse_args`] made of an `encode` command line.
+    #[derive(Debug)]
+    pub struct EncodeSettings {
+        pub config: WriterConfig,
+        pub width: u32,
+        pub height: u32,
+        pub layout: PixelLayout,
+        pub frame_bytes: usize,
+    }
+
+    /// Parses `argv` (program name first) as the CLI does. For `encode`, also
+    /// sniffs `input` (as if it were the command's input) and builds and
+    /// checks the writer's settings; opens and creates no file. `Ok(None)`
+    /// for the other commands, which are only parsed.
+    pub fn parse_args(
+        argv: Vec<OsString>,
+        input: Box<dyn Read>,
+    ) -> Result<Option<EncodeSettings>, String> {
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.render().to_string())?;
+        let Command::Encode(args) = cli.command else {
+            return Ok(None);
+        };
+        let input = y4m::Input::sniff(input).map_err(|e| e.to_string())?;
+        let s = crate::settings(&args, &input).map_err(|e| e.to_string())?;
+        Ok(Some(EncodeSettings {
+            config: s.config,
+            width: s.width,
+            height: s.height,
+            layout: s.layout,
+            frame_bytes: s.frame_bytes,
+        }))
+    }
 }

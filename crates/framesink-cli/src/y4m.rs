@@ -109,7 +109,11 @@ impl Header {
         let mut chroma = Chroma::C420;
         let mut full_range = false;
         for tok in text.split(' ').skip(1).filter(|t| !t.is_empty()) {
-            let (k, v) = tok.split_at(1);
+            // A tag is one ASCII letter and its value; a token that starts
+            // otherwise (e.g. bytes that are not UTF-8) is no tag we know.
+            let Some((k, v)) = tok.split_at_checked(1) else {
+                continue;
+            };
             match k {
                 "W" => w = Some(v.parse::<u32>().map_err(|_| format!("Y4M width {v:?} is not a number"))?),
                 "H" => h = Some(v.parse::<u32>().map_err(|_| format!("Y4M height {v:?} is not a number"))?),

@@ -197,13 +197,20 @@ impl<'a> Frame<'a> {
                 ),
             ));
         }
+        // Checked: a huge stride must not wrap around to a small need.
+        let h = self.height as usize;
         let need = if self.layout == PixelLayout::Yuv420p {
-            let chroma = self.stride.div_ceil(2) * self.height.div_ceil(2) as usize;
-            self.stride * self.height as usize + 2 * chroma
+            let chroma = self.stride.div_ceil(2).checked_mul(h.div_ceil(2));
+            chroma
+                .and_then(|c| c.checked_mul(2))
+                .and_then(|c| self.stride.checked_mul(h)?.checked_add(c))
         } else {
-            self.stride * (self.height as usize - 1) + row
+            self.stride
+                .checked_mul(h - 1)
+                .and_then(|n| n.checked_add(row))
         };
-        if self.data.len() < need {
+        if need.is_none_or(|need| self.data.len() < need) {
+            let need = need.map_or_else(|| "more bytes than memory has".into(), |n| n.to_string());
             return Err(Error::frame(
                 index,
                 format!(

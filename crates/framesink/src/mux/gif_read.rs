@@ -58,6 +58,15 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
                 ),
             ));
         }
+        // The first byte is the LZW code size; a frame of pixels has codes
+        // after it. One without (damaged) would be copied into a GIF that
+        // the gif crate cannot read back.
+        if frame.buffer.len() < 2 {
+            return Err(bad(
+                joiner,
+                format!("frame {i} has no image data (damaged)"),
+            ));
+        }
         let Some(palette) = frame.palette.clone().or_else(|| global.clone()) else {
             return Err(bad(joiner, format!("frame {i} has no colour table")));
         };

@@ -122,6 +122,12 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check
     r.seek(SeekFrom::Start(b.start))
         .map_err(|e| e.to_string())?;
     r.read_exact(&mut buf).map_err(|e| e.to_string())?;
+    if let Some(at) = sample_group(&buf) {
+        return Err(format!(
+            "it has a sample group description ('sgpd' at byte {}); join takes framesink's parts, which have none",
+            b.start + at as u64
+        ));
+    }
     T::decode(&mut &buf[..]).map_err(|e| {
         format!(
             "box '{}' at byte {} cannot be read: {e}",
@@ -129,6 +135,17 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check
             b.start
         )
     })
+}
+
+/// Where an `sgpd` box starts in `buf`, if anywhere. mp4-atom 0.17 decodes
+/// a version-0 `sgpd` of an unknown grouping type as a first entry that
+/// takes the rest of the box and then entries of no bytes: its count (up to
+/// 2^32) of them from a few bytes, gigabytes. framesink writes no sample
+/// groups, so a box holding one is refused before it is decoded. A byte
+/// search, as mp4-atom finds the box wherever its decoders look.
+fn sample_group(buf: &[u8]) -> Option<usize> {
+    // The type at i + 4, so the box (its size first) at i.
+    buf.windows(4).skip(4).position(|w| w == b"sgpd")
 }
 
 /// The stream a `moov` describes, the default sample values of its
@@ -228,7 +245,17 @@ fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
         0,
     );
     info.matrix = matrix;
-    info.encoder = visual.compressor.as_ref().to_string();
+    // Checked here, as the joined movie repeats it: an MP4 compressor name
+    // holds at most 31 bytes (a longer one is read from a damaged field).
+    let encoder = visual.compressor.as_ref();
+    if encoder.len() > 31 {
+        return Err(format!(
+            "its compressor name {:?} is {} bytes; an MP4 holds at most 31 (framesink writes e.g. \"framesink H.264 q58\")",
+            encoder.chars().take(40).collect::<String>(),
+            encoder.len()
+        ));
+    }
+    info.encoder = encoder.to_string();
     info.config = Some(config);
     Ok((info, trex, trak.tkhd.track_id))
 }

@@ -1,0 +1,70 @@
+//! The CLI's raw-frame reader: the first 3 bytes choose the frame size
+//! (1..=64 x 1..=64) and pixel format, the rest is the stream, read in short
+//! reads with EINTR between them. Every whole frame must come out as it
+//! went in, and the tail as a partial frame of the right length.
+#![no_main]
+
+use std::io::{self, Read};
+
+use framesink::PixelLayout;
+use framesink_cli::fuzzing::{frame_bytes, read_input, End};
+use libfuzzer_sys::fuzz_target;
+
+struct Trickle {
+    data: Vec<u8>,
+    at: usize,
+    reads: usize,
+}
+
+impl Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reads += 1;
+        if self.reads % 5 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = buf
+            .len()
+            .min(self.data.len() - self.at)
+            .min(1 + self.reads * 13 % 97);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [w, h, l, stream @ ..] = data else {
+        return;
+    };
+    let (w, h) = (1 + *w as u32 % 64, 1 + *h as u32 % 64);
+    let layout = PixelLayout::ALL[*l as usize % PixelLayout::ALL.len()];
+    let fb = frame_bytes(w, h, layout) as usize;
+    let input = Box::new(Trickle {
+        data: stream.to_vec(),
+        at: 0,
+        reads: 0,
+    });
+    let mut seen = 0usize;
+    let reading = read_input(input, fb, 1 << 22, |f| {
+        if !stream.starts_with(b"YUV4MPEG2 ") {
+            assert_eq!(
+                f,
+                &stream[seen * fb..(seen + 1) * fb],
+                "frame {seen} differs"
+            );
+        }
+        seen += 1;
+    });
+    if stream.starts_with(b"YUV4MPEG2 ") {
+        return; // the Y4M target's
+    }
+    let reading = reading.expect("raw input is always readable");
+    assert_eq!(reading.frames as usize, stream.len() / fb);
+    match reading.end {
+        End::Clean => assert_eq!(stream.len() % fb, 0),
+        End::Partial { got, expected } => {
+            assert_eq!((got, expected), (stream.len() % fb, fb));
+        }
+        End::Error(e) => panic!("raw read failed: {e}"),
+    }
+});
