@@ -38,3 +38,6 @@ python3 -m mypy.stubtest framesink._framesink
 
 step "pytest"
 python3 -m pytest crates/framesink-py/tests -q -p no:cacheprovider
+
+step "fuzz targets: build, and 20 s each (scripts/fuzz.sh; the long runs are in bench/results/)"
+bash scripts/fuzz.sh 20
