@@ -177,18 +177,15 @@ struct Progress {
     consumed: AtomicU64,
     /// Frames whose data the muxer has handed to the sink.
     written: AtomicU64,
+    /// Messages the encoders have sent the muxer, and those it has handled.
+    posted: AtomicU64,
+    handled: AtomicU64,
     /// Woken when either grows.
     lock: Mutex<()>,
     moved: Condvar,
 }
 
 impl Progress {
-    fn advance(&self, counter: &AtomicU64, to: u64) {
-        if counter.fetch_max(to, Ordering::AcqRel) < to {
-            self.wake();
-        }
-    }
-
     fn took_frame(&self) {
         self.consumed.fetch_add(1, Ordering::AcqRel);
         self.wake();
@@ -233,7 +230,12 @@ impl Pipeline {
         let mut guard = p.lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             let behind = index.saturating_sub(p.written.load(Ordering::Acquire));
-            if behind < self.unwritten || p.consumed.load(Ordering::Acquire) >= index {
+            // Past the bound only when every frame is inside an encoder and
+            // the muxer has handled all it was sent (a slow muxer thread
+            // must not let the caller run ahead).
+            let idle = p.consumed.load(Ordering::Acquire) >= index
+                && p.handled.load(Ordering::Acquire) >= p.posted.load(Ordering::Acquire);
+            if behind < self.unwritten || idle {
                 return true;
             }
             if self.stopped() {
@@ -916,6 +918,7 @@ fn encode_loop(
 ) -> Result<()> {
     let mut out = Outbox {
         mux,
+        progress,
         segment: None,
         waiting: VecDeque::new(),
         ends: VecDeque::new(),
@@ -978,8 +981,9 @@ struct Waiting {
 /// An encoder thread's side of the way to the muxer. Packets come out of an
 /// encoder in frame order but possibly later (AV1 looks ahead), so a segment
 /// is reported ended only once its last packet has gone.
-struct Outbox {
+struct Outbox<'a> {
     mux: SyncSender<MuxMsg>,
+    progress: &'a Progress,
     /// The segment of the last packet sent.
     segment: Option<u64>,
     waiting: VecDeque<Waiting>,
@@ -987,8 +991,9 @@ struct Outbox {
     encoded: Vec<Encoded>,
 }
 
-impl Outbox {
+impl Outbox<'_> {
     fn post(&self, msg: MuxMsg) -> Result<()> {
+        self.progress.posted.fetch_add(1, Ordering::AcqRel);
         self.mux
             .send(msg)
             .map_err(|_| Error::Failed("the MP4 writer stopped".into()))
@@ -1126,7 +1131,11 @@ fn mux_loop(
                 }
             }
         }
-        progress.advance(&progress.written, joiner.frames_written());
+        progress.handled.fetch_add(1, Ordering::AcqRel);
+        progress
+            .written
+            .fetch_max(joiner.frames_written(), Ordering::AcqRel);
+        progress.wake();
     }
     if let Some((n, _)) = waiting.iter().find(|(_, w)| !w.packets.is_empty()) {
         return Err(Error::Mux(format!(
