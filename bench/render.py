@@ -23,10 +23,8 @@ import json
 import logging
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -485,21 +483,13 @@ def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]
     return suite._child(args, timeout, str(Path(__file__).resolve()), {"MPLBACKEND": "Agg"})
 
 
-def framemd5(path: str) -> list[str]:
-    """The md5 of every decoded frame (Debian's ffmpeg, the stream's own pixel format)."""
-    text = suite._run_text(
-        [suite.FFMPEG, "-v", "error", "-i", path, "-map", "0:v:0", "-f", "framemd5", "-"]
-    )
-    return [line.split(",")[-1].strip() for line in text.splitlines() if not line.startswith("#")]
-
-
 def same_pixels(movies: dict[str, str]) -> dict[str, Any]:
     """Whether every movie decodes to the same frames as the first."""
     hashes: dict[str, list[str]] = {}
     errors = {}
     for name, path in movies.items():
         try:
-            hashes[name] = framemd5(path)
+            hashes[name] = suite.framemd5(path)
         except (subprocess.CalledProcessError, OSError) as e:
             errors[name] = str(e)[:200]
     names = list(hashes)
@@ -521,9 +511,9 @@ def check_join(rows: dict[str, suite.Row], parts_dir: Path) -> dict[str, Any]:
         out["cli_py_byte_identical"] = a == b
     parts = sorted(parts_dir.glob("part-*.mp4"))
     try:
-        expected = [h for p in parts for h in framemd5(str(p))]
+        expected = [h for p in parts for h in suite.framemd5(str(p))]
         for name, path in movies.items():
-            got = framemd5(path)
+            got = suite.framemd5(path)
             out[f"{name}_frames"] = len(got)
             out[f"{name}_matches_parts"] = got == expected
         out["parts_frames"] = len(expected)
@@ -538,9 +528,7 @@ def run_suite(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()
     versions, err = _child(["--versions"], 300)
     versions = versions or {"error": err}
-    tmp_parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    workdir = Path(args.out_dir or tempfile.mkdtemp(prefix="framesink-render-", dir=tmp_parent))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = suite.work_dir(args, "framesink-render-")
     log = sys.stderr
     print(f"movies in {workdir}", file=log)
 
@@ -611,22 +599,8 @@ def run_suite(args: argparse.Namespace) -> None:
     report = render_report(
         started, info, versions, load_before, load_after, results, counts, checks, args
     )
-    day = started.strftime("%Y-%m-%d")
-    if args.output:
-        md = Path(args.output)
-    elif args.quick:
-        md = BENCH / "out" / f"quick-{day}-render.md"  # bench/out/ is git-ignored
-    else:
-        md = BENCH / "results" / f"{day}-render.md"
-    md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(report)
     raw = {
-        "started": started.isoformat(timespec="seconds"),
-        "argv": args.argv,
-        "machine": info,
-        "versions": versions,
-        "load_before": load_before,
-        "load_after": load_after,
+        **suite.raw_header(started, info, versions, load_before, load_after, args.argv),
         "sizes": counts,
         "reps": args.reps,
         "workers": args.workers,
@@ -636,13 +610,7 @@ def run_suite(args: argparse.Namespace) -> None:
             for wl, rows in results.items()
         },
     }
-    md.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
-    print(report)
-    print(f"written to {md} (and {md.with_suffix('.json').name})", file=log)
-    if not args.keep and not args.out_dir:
-        shutil.rmtree(workdir, ignore_errors=True)
-    elif args.keep:
-        print(f"movies kept in {workdir}", file=log)
+    suite.write_report(args, suite.report_path(args, started, "-render"), report, raw, workdir)
 
 
 # --------------------------------------------------------------------------
@@ -960,18 +928,8 @@ def render_report(
             "(render.py) for the workloads."
         ),
         "",
-        "## Machine",
-        "",
-        (
-            f"- nproc {info['nproc']} (usable {info['usable cpus']}), {info['cpu']}, "
-            f"{info['memory']}, {info['kernel']}"
-        ),
-        "- load average (1/5/15 min): before "
-        + "/".join(f"{x:.2f}" for x in load_before)
-        + ", after "
-        + "/".join(f"{x:.2f}" for x in load_after),
+        *suite.machine_lines(info, versions, load_before, load_after),
     ]
-    out += [f"- {k}: {v}" for k, v in versions.items()]
     summary = summary_lines(results, checks)
     if summary:
         out += ["", "## Summary (medians)", "", *summary]

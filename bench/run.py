@@ -821,6 +821,12 @@ def _child(
     return None, err[-1][:300] if err else f"exit {done.returncode}"
 
 
+def framemd5(path: str) -> list[str]:
+    """The md5 of every decoded frame (Debian's ffmpeg, the stream's own pixel format)."""
+    text = _run_text([FFMPEG, "-v", "error", "-i", path, "-map", "0:v:0", "-f", "framemd5", "-"])
+    return [line.split(",")[-1].strip() for line in text.splitlines() if not line.startswith("#")]
+
+
 def probe(path: str) -> dict[str, Any]:
     out = _run_text(
         [
@@ -860,6 +866,80 @@ def machine_info() -> dict[str, Any]:
         "memory": mem,
         "kernel": platform.platform(),
     }
+
+
+def machine_lines(
+    info: dict[str, Any],
+    versions: dict[str, Any],
+    load_before: tuple[float, float, float],
+    load_after: tuple[float, float, float],
+) -> list[str]:
+    """A report's "## Machine" section: the machine, the load before and after, the versions."""
+    return [
+        "## Machine",
+        "",
+        (
+            f"- nproc {info['nproc']} (usable {info['usable cpus']}), {info['cpu']}, "
+            f"{info['memory']}, {info['kernel']}"
+        ),
+        "- load average (1/5/15 min): before "
+        + "/".join(f"{x:.2f}" for x in load_before)
+        + ", after "
+        + "/".join(f"{x:.2f}" for x in load_after),
+        *(f"- {k}: {v}" for k, v in versions.items()),
+    ]
+
+
+def report_path(args: argparse.Namespace, started: datetime.datetime, suffix: str = "") -> Path:
+    """The report's path: --output, else bench/out/quick-DAY{suffix}.md with --quick,
+    else bench/results/DAY{suffix}.md."""
+    name = f"{started:%Y-%m-%d}{suffix}.md"
+    if args.output:
+        return Path(args.output)
+    if args.quick:
+        return BENCH / "out" / f"quick-{name}"  # bench/out/ is git-ignored
+    return BENCH / "results" / name
+
+
+def raw_header(
+    started: datetime.datetime,
+    info: dict[str, Any],
+    versions: dict[str, Any],
+    load_before: tuple[float, float, float],
+    load_after: tuple[float, float, float],
+    argv: list[str] | None = None,
+) -> dict[str, Any]:
+    """The first keys of a report's JSON: when, (the command line,) the machine, the load."""
+    raw: dict[str, Any] = {"started": started.isoformat(timespec="seconds")}
+    if argv is not None:
+        raw["argv"] = argv
+    raw["machine"], raw["versions"] = info, versions
+    raw["load_before"], raw["load_after"] = load_before, load_after
+    return raw
+
+
+def work_dir(args: argparse.Namespace, prefix: str) -> Path:
+    """--out-dir, made if need be, else a new temporary dir (in /dev/shm where there is one)."""
+    tmp_parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    workdir = Path(args.out_dir or tempfile.mkdtemp(prefix=prefix, dir=tmp_parent))
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
+
+
+def write_report(
+    args: argparse.Namespace, md: Path, report: str, raw: dict[str, Any], workdir: Path
+) -> None:
+    """Writes the report to md and raw beside it (.json), prints the report, tidies workdir."""
+    log = sys.stderr
+    md.parent.mkdir(parents=True, exist_ok=True)
+    md.write_text(report)
+    md.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
+    print(report)
+    print(f"written to {md} (and {md.with_suffix('.json').name})", file=log)
+    if not args.keep and not args.out_dir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    elif args.keep:
+        print(f"movies kept in {workdir}", file=log)
 
 
 def _median(xs: list[float]) -> float:
@@ -913,9 +993,7 @@ def run_suite(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()
     versions, err = _child(["--versions"], 300)
     versions = versions or {"error": err}
-    tmp_parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    workdir = Path(args.out_dir or tempfile.mkdtemp(prefix="framesink-bench-", dir=tmp_parent))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = work_dir(args, "framesink-bench-")
     log = sys.stderr
     print(f"movies and frame caches in {workdir}", file=log)
 
@@ -967,21 +1045,8 @@ def run_suite(args: argparse.Namespace) -> None:
 
     load_after = os.getloadavg()
     report = render(started, info, versions, load_before, load_after, results, counts, args)
-    day = started.strftime("%Y-%m-%d")
-    if args.output:
-        md = Path(args.output)
-    elif args.quick:
-        md = BENCH / "out" / f"quick-{day}.md"  # bench/out/ is git-ignored
-    else:
-        md = BENCH / "results" / f"{day}.md"
-    md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(report)
     raw = {
-        "started": started.isoformat(timespec="seconds"),
-        "machine": info,
-        "versions": versions,
-        "load_before": load_before,
-        "load_after": load_after,
+        **raw_header(started, info, versions, load_before, load_after),
         "frames": counts,
         "reps": args.reps,
         "rows": {
@@ -998,13 +1063,7 @@ def run_suite(args: argparse.Namespace) -> None:
             for wl, rows in results.items()
         },
     }
-    md.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
-    print(report)
-    print(f"written to {md} (and {md.with_suffix('.json').name})", file=log)
-    if not args.keep and not args.out_dir:
-        shutil.rmtree(workdir, ignore_errors=True)
-    elif args.keep:
-        print(f"movies kept in {workdir}", file=log)
+    write_report(args, report_path(args, started), report, raw, workdir)
 
 
 def check_movies(
@@ -1238,18 +1297,8 @@ def render(
             f"timing). Movies at {FPS} fps. See bench/README.md for the tools and columns."
         ),
         "",
-        "## Machine",
-        "",
-        (
-            f"- nproc {info['nproc']} (usable {info['usable cpus']}), {info['cpu']}, "
-            f"{info['memory']}, {info['kernel']}"
-        ),
-        "- load average (1/5/15 min): before "
-        + "/".join(f"{x:.2f}" for x in load_before)
-        + ", after "
-        + "/".join(f"{x:.2f}" for x in load_after),
+        *machine_lines(info, versions, load_before, load_after),
     ]
-    out += [f"- {k}: {v}" for k, v in versions.items()]
     summary = []
     for wl_name, rows in results.items():
         fs = rows.get("framesink")

@@ -22,10 +22,8 @@ import gc
 import json
 import os
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -183,19 +181,12 @@ def _child(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str]
     return suite._child(args, timeout, str(Path(__file__).resolve()))
 
 
-def framemd5(path: str) -> list[str]:
-    text = suite._run_text(
-        [suite.FFMPEG, "-v", "error", "-i", path, "-map", "0:v:0", "-f", "framemd5", "-"]
-    )
-    return [line.split(",")[-1].strip() for line in text.splitlines() if not line.startswith("#")]
-
-
 def check_movies(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Both modes' last movies: the same pixels, writer by writer, and every frame there."""
     seq, thr = runs["sequential"]["movies"], runs["threaded"]["movies"]
     same, frames = [], []
     for a, b in zip(seq, thr):
-        ha, hb = framemd5(a), framemd5(b)
+        ha, hb = suite.framemd5(a), suite.framemd5(b)
         same.append(ha == hb)
         frames.append(len(hb))
     return {"identical": all(same), "per_writer": same, "frames_decoded": frames}
@@ -211,9 +202,7 @@ def run_suite(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()
     versions, err = _child(["--versions"], 300)
     versions = versions or {"error": err}
-    tmp_parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    workdir = Path(args.out_dir or tempfile.mkdtemp(prefix="framesink-threads-", dir=tmp_parent))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = suite.work_dir(args, "framesink-threads-")
     log = sys.stderr
     source = workdir / "frames.npy"
     h, w = args.size
@@ -248,22 +237,8 @@ def run_suite(args: argparse.Namespace) -> None:
     report = render_report(
         started, info, versions, load_before, load_after, results, errors, check, args
     )
-    day = started.strftime("%Y-%m-%d")
-    if args.output:
-        md = Path(args.output)
-    elif args.quick:
-        md = BENCH / "out" / f"quick-{day}-threads.md"  # bench/out/ is git-ignored
-    else:
-        md = BENCH / "results" / f"{day}-threads.md"
-    md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(report)
     raw = {
-        "started": started.isoformat(timespec="seconds"),
-        "argv": args.argv,
-        "machine": info,
-        "versions": versions,
-        "load_before": load_before,
-        "load_after": load_after,
+        **suite.raw_header(started, info, versions, load_before, load_after, args.argv),
         "writers": args.writers,
         "frames_per_writer": args.frames,
         "size": f"{w}x{h}",
@@ -272,13 +247,7 @@ def run_suite(args: argparse.Namespace) -> None:
         "runs": results,
         "errors": errors,
     }
-    md.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
-    print(report)
-    print(f"written to {md} (and {md.with_suffix('.json').name})", file=log)
-    if not args.keep and not args.out_dir:
-        shutil.rmtree(workdir, ignore_errors=True)
-    elif args.keep:
-        print(f"movies kept in {workdir}", file=log)
+    suite.write_report(args, suite.report_path(args, started, "-threads"), report, raw, workdir)
 
 
 def render_report(
@@ -308,18 +277,8 @@ def render_report(
             "[min-max] over runs; movies in /dev/shm."
         ),
         "",
-        "## Machine",
-        "",
-        (
-            f"- nproc {info['nproc']} (usable {info['usable cpus']}), {info['cpu']}, "
-            f"{info['memory']}, {info['kernel']}"
-        ),
-        "- load average (1/5/15 min): before "
-        + "/".join(f"{x:.2f}" for x in load_before)
-        + ", after "
-        + "/".join(f"{x:.2f}" for x in load_after),
+        *suite.machine_lines(info, versions, load_before, load_after),
     ]
-    out += [f"- {k}: {v}" for k, v in versions.items()]
     out += [
         "",
         "## Results",

@@ -200,32 +200,6 @@ fn whole_gif_images(d: &[u8]) -> (usize, u64) {
     (end, images)
 }
 
-/// ffmpeg's framemd5 of `path`: (exit ok, one md5 a frame, stderr).
-fn ffmpeg_md5(path: &Path) -> (bool, Vec<String>, String) {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v:0",
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "framemd5",
-            "-",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run ffmpeg");
-    let md5 = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.rsplit(',').next().unwrap().trim().to_string())
-        .collect();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out.status.success(), md5, err)
-}
-
 /// One kill, as measured.
 struct Kill {
     at_ms: u64,
@@ -268,7 +242,7 @@ fn kill_once(case: &Case, dir: &TestDir, i: usize, at_ms: u64) -> Kill {
             std::fs::write(&p, &data[..whole]).unwrap();
             p
         };
-        let (ok, m, err) = ffmpeg_md5(&prefix);
+        let (ok, m, err) = try_framemd5(&prefix);
         if !ok || !err.is_empty() || m.len() as u64 != decoded {
             problems.push(format!(
                 "the {decoded} frames of whole fragments: ffmpeg ok {ok}, {} frames, stderr:\n{err}",
@@ -279,7 +253,7 @@ fn kill_once(case: &Case, dir: &TestDir, i: usize, at_ms: u64) -> Kill {
         // The file as left: a cut fragment at its end may draw messages about
         // that fragment, but ffmpeg must still succeed with the same frames.
         if tail > 0 {
-            let (ok, m, err) = ffmpeg_md5(&out);
+            let (ok, m, err) = try_framemd5(&out);
             let same = m.len() >= md5.len() && m[..md5.len()] == md5[..];
             if !ok || !same {
                 problems.push(format!(

@@ -205,21 +205,41 @@ pub fn decode_raw(path: &Path, pix_fmt: &str) -> Vec<u8> {
 /// format (`ffmpeg -f framemd5`, the hash column only): equal lists mean the
 /// same pixels, frame for frame, whatever the container around them.
 pub fn framemd5(path: &Path) -> Vec<String> {
-    let out = run_tool(
-        Command::new("ffmpeg")
-            .args(["-nostdin", "-v", "error", "-i"])
-            .arg(path)
-            .args([
-                "-map",
-                "0:v:0",
-                "-fps_mode",
-                "passthrough",
-                "-f",
-                "framemd5",
-                "-",
-            ]),
-    );
-    String::from_utf8_lossy(&out)
+    framemd5_hashes(&run_tool(&mut framemd5_command(path)))
+}
+
+/// [`framemd5`] of a file that may be cut short, where a failing ffmpeg is
+/// what is measured, not a panic: (ffmpeg exited 0, the hash of every frame
+/// it printed, its stderr).
+pub fn try_framemd5(path: &Path) -> (bool, Vec<String>, String) {
+    let mut cmd = framemd5_command(path);
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.success(), framemd5_hashes(&out.stdout), err)
+}
+
+/// ffmpeg printing the framemd5 of `path`'s first video stream, no frames
+/// added or dropped.
+fn framemd5_command(path: &Path) -> Command {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-nostdin", "-v", "error", "-i"]).arg(path).args([
+        "-map",
+        "0:v:0",
+        "-fps_mode",
+        "passthrough",
+        "-f",
+        "framemd5",
+        "-",
+    ]);
+    cmd
+}
+
+/// The hash column of `ffmpeg -f framemd5` output.
+fn framemd5_hashes(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
