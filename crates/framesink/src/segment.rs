@@ -312,7 +312,7 @@ impl Joiner {
             }
             _ => {}
         }
-        self.last_pts = Some(packet.pts);
+        let relative = packet.pts;
         packet.pts = self.offset.checked_add(packet.pts).ok_or_else(|| {
             self.part_error("its times overflow the movie's time range (2^64 ticks)")
         })?;
@@ -323,6 +323,9 @@ impl Joiner {
             .as_mut()
             .expect("made by begin")
             .write_packet(packet, config)?;
+        // Counted once written: a part whose first packet fails to write is
+        // not a part joined.
+        self.last_pts = Some(relative);
         self.frames += 1;
         Ok(())
     }

@@ -951,3 +951,28 @@ fn a_part_that_fails_while_copied_keeps_what_was_copied_as_a_movie() {
 
 trait ReadSeek: std::io::Read + std::io::Seek {}
 impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+/// An output whose every write fails.
+struct Broken;
+
+impl std::io::Write for Broken {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("the disk is gone"))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_part_whose_first_packet_cannot_be_written_is_not_counted() {
+    let dir = TestDir::new("join_broken_output");
+    let part = dir.join("p.mp4");
+    encode_pattern(&part, h264().with_keyframe_interval(10), W, H, 20);
+    let mut joiner = Joiner::new(Output::Stream(Box::new(Broken)));
+    let e = joiner
+        .append_part(BufReader::new(File::open(&part).unwrap()), "p.mp4")
+        .unwrap_err();
+    assert!(e.to_string().contains("the disk is gone"), "{e}");
+    assert_eq!((joiner.parts(), joiner.frames()), (0, 0));
+}
