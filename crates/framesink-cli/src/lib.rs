@@ -246,9 +246,10 @@ fn join(output: &Path, parts: &[PathBuf], quiet: bool) -> AnyResult<()> {
             return (p.display().to_string(), Err(e));
         }
         let file = File::open(p).map_err(|e| {
-            framesink::Error::Io(io::Error::new(
-                e.kind(),
-                format!("cannot open part {}: {e}", p.display()),
+            framesink::Error::Io(framesink::IoContext::wrap(
+                e,
+                format_args!("cannot open part {}", p.display()),
+                Some(p),
             ))
         });
         (p.display().to_string(), file)

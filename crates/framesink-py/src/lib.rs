@@ -8,7 +8,8 @@ use std::sync::Mutex;
 use framesink::color::Colormap;
 use framesink::mux::Output;
 use framesink::{
-    Codec, Container, Error, Frame, PixelLayout, Rational, Timestamp, VideoWriter, WriterConfig,
+    Codec, Container, Error, Frame, IoContext, PixelLayout, Rational, Timestamp, VideoWriter,
+    WriterConfig,
 };
 use numpy::{
     PyArray3, PyArrayMethods, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArray,
@@ -32,22 +33,47 @@ fn to_py(err: Error) -> PyErr {
     };
     let msg = err.to_string();
     Python::attach(|py| {
-        match py
-            .import("framesink._errors")
-            .and_then(|m| m.getattr(class))
-            .and_then(|c| c.call1((msg.clone(),)))
-        {
-            Ok(instance) => PyErr::from_value(instance),
-            Err(e) => e,
-        }
+        let errors = py.import("framesink._errors")?;
+        let instance = if let Error::Io(io) = &err {
+            // The OSError subclass of the errno (FileNotFoundError, ...), with
+            // errno, strerror and filename; a file object's own exception is
+            // the cause.
+            let (inner, path) = framesink::error::innermost_io(io);
+            let cause = inner
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<PyErr>())
+                .map(|e| e.clone_ref(py).into_value(py));
+            errors.getattr("io_error")?.call1((
+                msg,
+                inner.raw_os_error(),
+                path.map(|p| p.to_string_lossy().into_owned()),
+                cause,
+            ))?
+        } else {
+            errors.getattr(class)?.call1((msg,))?
+        };
+        Ok::<_, PyErr>(PyErr::from_value(instance))
     })
+    .unwrap_or_else(|e| e)
 }
 
 /// A Python binary file object as a Rust sink; each call takes the GIL.
 struct PyFile(Py<PyAny>);
 
+/// A file object's exception as an `io::Error` that keeps it (to_py raises it
+/// as the cause), of the kind its errno says.
 fn io_err(e: PyErr) -> io::Error {
-    io::Error::other(e.to_string())
+    let kind = Python::attach(|py| {
+        let value = e.value(py);
+        value
+            .is_instance_of::<pyo3::exceptions::PyOSError>()
+            .then(|| value.getattr("errno").ok()?.extract::<i32>().ok())
+            .flatten()
+            .map_or(io::ErrorKind::Other, |n| {
+                io::Error::from_raw_os_error(n).kind()
+            })
+    });
+    io::Error::new(kind, e)
 }
 
 impl Write for PyFile {
@@ -348,9 +374,10 @@ impl NativeJoiner {
                 .truncate(true)
                 .open(&path)
                 .map_err(|e| {
-                    to_py(Error::Io(io::Error::new(
-                        e.kind(),
-                        format!("cannot create {}: {e}", path.display()),
+                    to_py(Error::Io(IoContext::wrap(
+                        e,
+                        format_args!("cannot create {}", path.display()),
+                        Some(&path),
                     )))
                 })?;
             Output::Seekable(Box::new(file))
@@ -404,9 +431,10 @@ impl NativeJoiner {
                     });
                 }
                 let f = std::fs::File::open(&p).map_err(|e| {
-                    Error::Io(io::Error::new(
-                        e.kind(),
-                        format!("cannot open part {}: {e}", p.display()),
+                    Error::Io(IoContext::wrap(
+                        e,
+                        format_args!("cannot open part {}", p.display()),
+                        Some(&p),
                     ))
                 })?;
                 joiner.append_part(io::BufReader::new(f), name)

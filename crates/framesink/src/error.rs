@@ -2,6 +2,8 @@
 //! can tell a bad frame (fix your input) from a full disk (fix your machine).
 
 use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong while writing a movie.
 ///
@@ -49,6 +51,65 @@ pub enum Error {
     Failed(String),
 }
 
+/// What framesink was doing when an I/O call failed, and on which file: the
+/// payload of the `io::Error`s that framesink makes from the system's. The
+/// system's error stays inside, with its `raw_os_error()`.
+#[derive(Debug)]
+pub struct IoContext {
+    message: String,
+    path: Option<PathBuf>,
+    source: io::Error,
+}
+
+impl IoContext {
+    /// An `io::Error` of `source`'s kind that reads "`message`: `source`".
+    pub fn wrap(source: io::Error, message: impl fmt::Display, path: Option<&Path>) -> io::Error {
+        io::Error::new(
+            source.kind(),
+            IoContext {
+                message: message.to_string(),
+                path: path.map(Path::to_path_buf),
+                source,
+            },
+        )
+    }
+    /// The file framesink was writing or reading, when it has a path.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+    /// The error framesink got (from the system, or from a sink's `write`).
+    pub fn io_error(&self) -> &io::Error {
+        &self.source
+    }
+}
+
+impl fmt::Display for IoContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.message, self.source)
+    }
+}
+
+impl std::error::Error for IoContext {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The innermost `io::Error` under framesink's [`IoContext`]s, and the first
+/// path found on the way in.
+pub fn innermost_io(e: &io::Error) -> (&io::Error, Option<&Path>) {
+    let mut e = e;
+    let mut path = None;
+    while let Some(ctx) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<IoContext>())
+    {
+        path = path.or(ctx.path());
+        e = ctx.io_error();
+    }
+    (e, path)
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -60,6 +121,21 @@ impl Error {
         Error::InvalidFrame {
             index,
             message: msg.to_string(),
+        }
+    }
+    /// The operating system's error number (errno) behind an [`Error::Io`],
+    /// such as 28 for a full disk (`ENOSPC`).
+    pub fn raw_os_error(&self) -> Option<i32> {
+        match self {
+            Error::Io(e) => innermost_io(e).0.raw_os_error(),
+            _ => None,
+        }
+    }
+    /// The file an [`Error::Io`] happened on, when framesink knows its path.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io(e) => innermost_io(e).1,
+            _ => None,
         }
     }
     /// A copy for reporting the same failure again on later calls.

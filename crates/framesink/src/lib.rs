@@ -27,7 +27,7 @@ pub mod segment;
 mod writer;
 
 pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};
-pub use error::{Error, Result};
+pub use error::{Error, IoContext, Result};
 pub use frame::{Frame, PixelLayout, Timestamp};
 pub use segment::{join, Joiner, Segment, StreamInfo};
 pub use writer::{Summary, VideoWriter, Warning};

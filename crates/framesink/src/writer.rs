@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::color::{Converter, Picture, RgbaPicture, YuvPicture};
 use crate::config::{Codec, Container, Faults, WriterConfig};
 use crate::encode::{self, CodecConfig, Encoded, Encoder, Packet};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::frame::{Frame, PixelLayout};
 use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
@@ -310,9 +310,10 @@ impl VideoWriter {
             .truncate(true)
             .open(path)
             .map_err(|e| {
-                Error::Io(std::io::Error::new(
-                    e.kind(),
-                    format!("cannot create {}: {e}", path.display()),
+                Error::Io(IoContext::wrap(
+                    e,
+                    format_args!("cannot create {}", path.display()),
+                    Some(path),
                 ))
             })?;
         let mut writer = Self::with_output(Output::Seekable(Box::new(file)), config, container)?;
@@ -783,10 +784,9 @@ impl VideoWriter {
     /// An I/O error, with the file's path in front when the writer has one.
     fn naming_path(&self, e: Error) -> Error {
         match (e, &self.path) {
-            (Error::Io(io), Some(path)) => Error::Io(std::io::Error::new(
-                io.kind(),
-                format!("{}: {io}", path.display()),
-            )),
+            (Error::Io(io), Some(path)) => {
+                Error::Io(IoContext::wrap(io, path.display(), Some(path)))
+            }
             (e, _) => e,
         }
     }

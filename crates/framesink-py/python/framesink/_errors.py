@@ -35,7 +35,78 @@ class EncoderError(FramesinkError, RuntimeError):
 
 
 class FramesinkIOError(FramesinkError, OSError):
-    """Writing the movie failed (disk full, bad path, closed file, ...)."""
+    """Writing the movie failed (disk full, bad path, closed file, ...).
+
+    As Python's own I/O errors: ``errno``, ``strerror`` and ``filename`` are set
+    when the system gave an error number, and the error is also the builtin
+    subclass for it (``FileNotFoundError``, ``PermissionError``,
+    ``IsADirectoryError``, ...). An exception a file object raised is the
+    ``__cause__``. ``str()`` is framesink's message, which says what was being
+    done (e.g. "writing the movie failed after 1234 bytes").
+    """
+
+    _message: str | None = None
+
+    def __str__(self) -> str:
+        return self._message if self._message is not None else super().__str__()
+
+
+def _io_classes() -> dict[type[OSError], type[FramesinkIOError]]:
+    """A FramesinkIOError subclass for each builtin OSError subclass, named
+    ``Framesink<Builtin>`` and kept in this module (so they pickle)."""
+    classes: dict[type[OSError], type[FramesinkIOError]] = {}
+    for builtin in (
+        BlockingIOError,
+        BrokenPipeError,
+        ChildProcessError,
+        ConnectionAbortedError,
+        ConnectionRefusedError,
+        ConnectionResetError,
+        FileExistsError,
+        FileNotFoundError,
+        InterruptedError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+        ProcessLookupError,
+        TimeoutError,
+    ):
+        name = f"Framesink{builtin.__name__}"
+        cls = type(name, (FramesinkIOError, builtin), {"__module__": __name__})
+        cls.__doc__ = f"A :class:`FramesinkIOError` that is also a ``{builtin.__name__}``."
+        globals()[name] = cls
+        classes[builtin] = cls
+    return classes
+
+
+_IO_CLASSES = _io_classes()
+
+
+def io_error(
+    message: str,
+    errno: int | None = None,
+    filename: str | None = None,
+    cause: BaseException | None = None,
+) -> FramesinkIOError:
+    """The FramesinkIOError for a failed I/O call: of the OSError subclass that
+    ``errno`` (or the OSError ``cause``) maps to, as ``open()`` would raise it."""
+    import os
+
+    if isinstance(cause, OSError):
+        errno = errno if errno is not None else cause.errno
+        filename = filename if filename is not None else cause.filename
+    if errno is None:
+        err = FramesinkIOError(message)
+    else:
+        # OSError(errno, strerror) is Python's own errno -> subclass mapping.
+        builtin = type(OSError(errno, ""))
+        cls = _IO_CLASSES.get(builtin, FramesinkIOError)
+        strerror = os.strerror(errno)
+        err = cls(errno, strerror) if filename is None else cls(errno, strerror, filename)
+    err._message = message
+    if cause is not None:
+        err.__cause__ = cause
+    return err
 
 
 class InvalidPartError(FramesinkError, ValueError):

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
@@ -125,9 +125,10 @@ impl ApngMuxer {
                     .create_new(true)
                     .open(&path)
                     .map_err(|e| {
-                        Error::Io(io::Error::new(
-                            e.kind(),
-                            format!("cannot create the temporary file {}: {e}", path.display()),
+                        Error::Io(IoContext::wrap(
+                            e,
+                            format_args!("cannot create the temporary file {}", path.display()),
+                            Some(&path),
                         ))
                     })?;
                 Body::Spool { out, file, path }

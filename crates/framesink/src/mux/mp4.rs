@@ -14,7 +14,7 @@ use mp4_atom::{
 
 use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::segment::StreamInfo;
 
 const SYNC_FLAGS: u32 = 0x0200_0000; // depends on nothing
@@ -147,9 +147,10 @@ impl Mp4Muxer {
                 0 => "at its first byte".to_string(),
                 n => format!("after {n} bytes (the fragments before stay playable)"),
             };
-            Error::Io(io::Error::new(
-                e.kind(),
-                format!("writing the movie failed {how_far}: {e}"),
+            Error::Io(IoContext::wrap(
+                e,
+                format_args!("writing the movie failed {how_far}"),
+                None,
             ))
         })?;
         self.pos += bytes.len() as u64;
