@@ -219,6 +219,32 @@ fn create_in_a_missing_directory_names_the_path() {
         .expect("created a file in a missing directory");
     assert!(matches!(e, Error::Io(_)), "{e:?}");
     assert_mentions(&e.to_string(), &[&path.display().to_string()]);
+    // The system's error stays inside framesink's context: its errno and kind.
+    assert_eq!(e.raw_os_error(), Some(2), "{e:?}");
+    assert_eq!(e.path(), Some(path.as_path()));
+    let Error::Io(io) = &e else { unreachable!() };
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+}
+
+#[test]
+fn a_full_disk_keeps_its_errno_and_the_path() {
+    // /dev/full fails every write with ENOSPC, as a full disk does.
+    let path = std::path::Path::new("/dev/full");
+    if !path.exists() {
+        return;
+    }
+    let config = WriterConfig::default().with_container(Container::Mp4);
+    let mut w = VideoWriter::create(path, config).unwrap();
+    let pixels = pattern(32, 32, 0);
+    let e = (0..200)
+        .find_map(|_| {
+            w.push_frame(Frame::new(&pixels, 32, 32, PixelLayout::Rgb8))
+                .err()
+        })
+        .map_or_else(|| w.finish().unwrap_err(), |e| e);
+    assert_eq!(e.raw_os_error(), Some(28), "{e:?}");
+    assert_eq!(e.path(), Some(path));
+    assert_mentions(&e.to_string(), &["/dev/full", "No space left on device"]);
 }
 
 #[test]
