@@ -234,3 +234,125 @@ def test_av1_by_codec_name(movie: Movie, tmp_path: Path, ffmpeg_hidden: Hide) ->
     info = probe(tmp_path / "a.mp4")
     assert (info.codec_name, info.frames) == ("av1", N)
     assert psnr(decode_rgb(tmp_path / "a.mp4"), movie.reference()) >= 35.0
+
+
+# matplotlib's writer contract, as its own writers (3.8+) keep it.
+
+
+@pytest.mark.parametrize("key", ["dpi", "bbox_inches", "format"])
+def test_grab_frame_refuses_what_matplotlibs_writers_refuse(tmp_path: Path, key: str) -> None:
+    fig = plt.figure(figsize=(1, 1), dpi=32)
+    value = {"dpi": 50, "bbox_inches": "tight", "format": "png"}[key]
+    ours = FramesinkWriter(fps=10)
+    with ours.saving(fig, str(tmp_path / "ours.mp4"), dpi=32):
+        ours.grab_frame()
+        with pytest.raises(TypeError) as info:
+            ours.grab_frame(**{key: value})
+        ours.grab_frame()  # the writer goes on
+    theirs = animation.PillowWriter(fps=10)
+    with theirs.saving(fig, str(tmp_path / "theirs.gif"), dpi=32):
+        with pytest.raises(TypeError) as own:
+            theirs.grab_frame(**{key: value})
+        theirs.grab_frame()
+    plt.close(fig)
+    assert (
+        str(info.value)
+        == str(own.value)
+        == (f"grab_frame got an unexpected keyword argument {key!r}")
+    )
+    assert probe(tmp_path / "ours.mp4").frames == 2
+
+
+def test_grab_frame_refuses_a_tight_bbox_rcparam(tmp_path: Path) -> None:
+    fig = plt.figure(figsize=(1, 1), dpi=32)
+    ours = FramesinkWriter(fps=10)
+    with ours.saving(fig, str(tmp_path / "tight.mp4"), dpi=32):
+        ours.grab_frame()
+        with matplotlib.rc_context({"savefig.bbox": "tight"}):
+            with pytest.raises(ValueError, match="must not be 'tight'"):
+                ours.grab_frame()
+    plt.close(fig)
+    assert probe(tmp_path / "tight.mp4").frames == 1
+
+
+def test_extra_args_are_refused_pointing_to_an_ffmpeg_codec() -> None:
+    with pytest.raises(ValueError) as info:
+        FramesinkWriter(fps=30, extra_args=["-crf", "18"])
+    message = str(info.value)
+    for words in ("['-crf', '18']", "ffmpeg command-line arguments", "codec='ffmpeg:libx264'"):
+        assert words in message, message
+    FramesinkWriter(fps=30, extra_args=[])  # nothing to pass is fine
+    FramesinkWriter(fps=30, extra_args=None)
+
+
+def test_extra_args_go_to_an_ffmpeg_codec(movie: Movie, tmp_path: Path) -> None:
+    path = tmp_path / "x264.mp4"
+    writer = FramesinkWriter(fps=30, codec="ffmpeg:libx264", extra_args=["-crf", "0"])
+    movie.anim.save(str(path), writer=writer)
+    info = probe(path)
+    assert (info.codec_name, info.frames) == ("h264", N)
+    # x264 writes its settings into the stream (an SEI): -crf 0 reached it.
+    # (-crf 0 is x264's lossless constant QP 0)
+    options = path.read_bytes()
+    assert b"x264 - core" in options and b" rc=cqp " in options and b" qp=0" in options
+
+
+def test_bitrate_is_in_kbit_per_second(tmp_path: Path, ffmpeg_hidden: Hide) -> None:
+    # As matplotlib's FFMpegWriter (-b kbit/s): 10 s of noise at 400 kbit/s.
+    fig = plt.figure(figsize=(3.2, 2.4), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    rng = np.random.default_rng(3)
+    im = ax.imshow(rng.random((60, 80)), interpolation="nearest", aspect="auto")
+
+    def update(i: int) -> list[Any]:
+        im.set_data(rng.random((60, 80)))
+        return [im]
+
+    anim = animation.FuncAnimation(fig, update, frames=100)
+    path = tmp_path / "rate.mp4"
+    with ffmpeg_hidden():
+        anim.save(str(path), writer="framesink", fps=10, bitrate=400)
+    plt.close(fig)
+    bits_per_second = path.stat().st_size * 8 / 10
+    assert 200_000 < bits_per_second < 600_000, bits_per_second
+
+
+def test_grab_frame_savefig_kwargs_reach_an_apng(tmp_path: Path, ffmpeg_hidden: Hide) -> None:
+    fig = plt.figure(figsize=(0.5, 0.5), dpi=40)
+    ax = fig.add_axes((0.25, 0.25, 0.5, 0.5))
+    ax.set_axis_off()
+    ax.add_patch(plt.Rectangle((0, 0), 1, 1, color="blue"))
+    path = tmp_path / "clear.png"
+    # (Animation.save forces transparent=False, for every writer: grab_frame here)
+    writer = FramesinkWriter(fps=5)
+    with ffmpeg_hidden(), writer.saving(fig, str(path), dpi=40):
+        writer.grab_frame(transparent=True)
+        writer.grab_frame(transparent=True)
+    plt.close(fig)
+    import subprocess
+
+    from _media import FFMPEG
+
+    raw = subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgba",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 20, 20, 4)
+    assert frames.shape[0] == 2
+    assert (frames[:, 1, 1, 3] == 0).all()  # the figure's background is see-through
+    assert (frames[:, 10, 10] == [0, 0, 255, 255]).all()  # the axes' patch is not

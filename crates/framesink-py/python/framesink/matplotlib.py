@@ -47,16 +47,27 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         threads: int | None = None,
         speed: int | None = None,
     ) -> None:
-        if codec not in _CODECS:
+        via_ffmpeg = isinstance(codec, str) and codec.startswith("ffmpeg:")
+        if codec not in _CODECS and not via_ffmpeg:
             raise ValueError(
                 f"codec {codec!r} is not available; FramesinkWriter writes h264 or av1"
-                " (GIF and APNG follow the file extension)"
+                " (GIF and APNG follow the file extension), or any ffmpeg encoder with"
+                " codec='ffmpeg:<encoder>' (e.g. 'ffmpeg:libx265'; needs ffmpeg)"
             )
-        name = _CODECS[codec]
+        name = codec if via_ffmpeg else _CODECS[codec]
+        ffmpeg_args = list(extra_args) if extra_args else []
+        if ffmpeg_args and not via_ffmpeg:
+            raise ValueError(
+                f"extra_args {extra_args!r} are ffmpeg command-line arguments, and framesink"
+                " encodes without ffmpeg. Its own options are keywords (quality=, bitrate=,"
+                " keyframe_interval=, threads=); to pass arguments to an ffmpeg encoder, name"
+                " it: FramesinkWriter(codec='ffmpeg:libx264', extra_args=[...]) (needs ffmpeg)"
+            )
         super().__init__(fps=fps, metadata=metadata, codec=name, bitrate=bitrate)  # type: ignore[arg-type]
         self._options: dict[str, Any] = {
             # h264 is the MP4 default; GIF and APNG come from the extension
-            "codec": "av1" if name == "av1" else None,
+            "codec": name if via_ffmpeg else ("av1" if name == "av1" else None),
+            "ffmpeg_args": ffmpeg_args,
             "speed": speed,
             "quality": quality,
             "keyframe_interval": keyframe_interval,
@@ -123,6 +134,7 @@ class FramesinkWriter(animation.AbstractMovieWriter):
     def grab_frame(self, **savefig_kwargs: Any) -> None:
         if self._writer is None:
             raise RuntimeError("grab_frame() called before setup(); use writer.saving(...)")
+        _check_grab_kwargs(savefig_kwargs)
         try:
             self._grab(savefig_kwargs)
         except BaseException:
@@ -152,6 +164,21 @@ class FramesinkWriter(animation.AbstractMovieWriter):
             writer.abandon()  # keep the frames written, report the first error only
         else:
             writer.close()
+
+
+def _check_grab_kwargs(savefig_kwargs: dict[str, Any]) -> None:
+    """As matplotlib's own writers (3.8+): the size and format of every frame are
+    the writer's, fixed at setup."""
+    import matplotlib as mpl
+
+    if mpl.rcParams["savefig.bbox"] == "tight":
+        raise ValueError(
+            f"mpl.rcParams['savefig.bbox']={mpl.rcParams['savefig.bbox']!r} must not be "
+            "'tight' as it may cause frame size to vary, which is inappropriate for animation."
+        )
+    for key in ("dpi", "bbox_inches", "format"):
+        if key in savefig_kwargs:
+            raise TypeError(f"grab_frame got an unexpected keyword argument {key!r}")
 
 
 def register() -> None:
