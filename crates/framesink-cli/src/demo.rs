@@ -36,9 +36,10 @@ pub fn draw(rgb: &mut [u8], width: u32, height: u32, t: u32) {
     }
 }
 
-pub fn run(output: &Path, seconds: u32) -> AnyResult<()> {
+pub fn run(output: &Path, seconds: u32, metadata: Vec<(String, String)>) -> AnyResult<()> {
     let (w, h, fps) = (1280u32, 720u32, 30u32);
-    let config = WriterConfig::default().with_fps(Rational::integer(fps as u64));
+    let mut config = WriterConfig::default().with_fps(Rational::integer(fps as u64));
+    config.metadata = metadata;
     let mut writer = open_writer(output, config)?;
     let total = seconds * fps;
     let progress = Progress::new(Some(total as u64), false);

@@ -22,46 +22,71 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[command(
     name = "framesink",
     version,
-    about = "Frames to a movie, in-process: H.264 in MP4, no ffmpeg needed."
+    about = "Frames to a movie, in-process: H.264 in MP4, no ffmpeg needed.",
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The exit statuses, shown under every command's help.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0    the movie was written
+  1    an error: a bad input or setting (the message names the value and what is
+       allowed), or a failed write (the message names the file)
+  2    a usage error: an unknown option, or a value that is not of the option's kind
+  130  interrupted (SIGINT, Ctrl-C): the frames read before it were written and
+       the movie finished
+  143  terminated (SIGTERM): as for 130
+  A second SIGINT or SIGTERM stops at once (128 + the signal); the movie then
+  plays up to its last fragment.";
+
 #[derive(Subcommand)]
 enum Command {
     /// Encode raw frames (or Y4M) from stdin or a file.
     ///
     /// Example: `sim | framesink encode out.mp4 --size 640x480 --pix-fmt rgb24 --fps 30`
+    #[command(after_help = EXIT_STATUS)]
     Encode(Box<EncodeArgs>),
     /// Join movies (parts) into one without re-encoding: MP4s (H.264 or AV1,
     /// plain or fragmented) or GIFs that framesink made with the same settings.
     ///
     /// Example: `framesink join movie.mp4 part-000.mp4 part-001.mp4 part-002.mp4`
+    #[command(after_help = EXIT_STATUS)]
     Join {
         /// The movie to write (`-` for fragmented MP4 on stdout).
         output: PathBuf,
         /// The parts, in order.
         #[arg(required = true)]
         parts: Vec<PathBuf>,
+        /// A tag of the joined movie, e.g. `--metadata title="Run 3"`
+        /// (repeatable); the parts' own tags are not kept.
+        #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        metadata: Vec<(String, String)>,
         /// No summary line.
         #[arg(long, short)]
         quiet: bool,
     },
     /// Write a 10 s 1280x720 animation, to try framesink with nothing else installed.
+    #[command(after_help = EXIT_STATUS)]
     Demo {
         /// The movie to write (.mp4, .m4v, .mov; `-` for fragmented MP4 on stdout).
         output: PathBuf,
         /// Length in seconds.
         #[arg(long, default_value_t = 10)]
         seconds: u32,
+        /// A tag of the movie, e.g. `--metadata title=Demo` (repeatable).
+        #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        metadata: Vec<(String, String)>,
     },
 }
 
 #[derive(clap::Args)]
 struct EncodeArgs {
-    /// The movie to write (.mp4, .m4v, .mov), or `-` for fragmented MP4 on stdout.
+    /// The movie to write (.mp4, .m4v, .mov, .gif, .png/.apng), or `-` for
+    /// fragmented MP4 on stdout.
     output: PathBuf,
     /// Frame size WxH of raw input (Y4M input carries its own).
     #[arg(long, value_parser = parse_size)]
@@ -70,19 +95,19 @@ struct EncodeArgs {
     #[arg(long = "pix-fmt")]
     pix_fmt: Option<String>,
     /// Frames per second: 30, 29.97 or 30000/1001 (Y4M input carries its own).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     fps: Option<String>,
     /// Read frames from this file instead of stdin (`-` is stdin).
     #[arg(long, short = 'i')]
     input: Option<PathBuf>,
     /// Quality, 0 (smallest) to 100 (best).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>(QUALITY))]
     quality: Option<u32>,
     /// Target bit rate in kbit/s instead of constant quality.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>(BITRATE))]
     bitrate: Option<u32>,
     /// Frames between keyframes (default: about 2 s).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>(KEYINT))]
     keyint: Option<u32>,
     /// Codec: h264 or av1 (.mp4), gif (.gif), png (.png/.apng), or ffmpeg:ENCODER
     /// (e.g. ffmpeg:libx265) through a system ffmpeg, container from the extension.
@@ -91,29 +116,73 @@ struct EncodeArgs {
     /// More ffmpeg output options with --codec ffmpeg:ENCODER, e.g. "-crf 28".
     #[arg(long = "ffmpeg-args", allow_hyphen_values = true)]
     ffmpeg_args: Option<String>,
-    /// Container when OUTPUT has no telling extension (e.g. `-`): mp4.
+    /// Container when OUTPUT has no telling extension (e.g. `-`): mp4, gif or apng.
     #[arg(long)]
     format: Option<String>,
     /// Encoder threads (0: one per core).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<usize>(THREADS))]
     threads: Option<usize>,
     /// AV1: rav1e speed preset, 0 (slowest, smallest) to 10 (fastest; the default).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u8>(SPEED))]
     speed: Option<u8>,
     /// GIF: Floyd-Steinberg dithering (no banding in gradients; about 3x the bytes).
     #[arg(long)]
     dither: bool,
     /// GIF: play this many times (default: loop forever).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u16>(LOOPS))]
     loops: Option<u16>,
     /// YCbCr matrix, tagged in the movie: bt709 or bt601. Default: bt709 for
     /// RGB and gray input; bt601 for Y4M and yuv420p input, which is what
     /// ffmpeg assumes for untagged YUV (so colours look the same as there).
     #[arg(long)]
     matrix: Option<String>,
+    /// A tag of the movie (repeatable), as ffmpeg's `-metadata`: title,
+    /// artist, comment, genre, copyright, date, creation_time (RFC 3339, e.g.
+    /// 2024-05-17T14:30:00Z, or now), subject or any other key. The value may
+    /// hold `=`: `--metadata comment="a=b"`.
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    metadata: Vec<(String, String)>,
     /// No progress bar and no summary line.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `KEY=VALUE`, split at the first `=` (the value may hold more); the key
+/// and value are checked by the library.
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) => Ok((k.to_string(), v.to_string())),
+        None => Err(format!(
+            "metadata {s:?} has no '='; give KEY=VALUE, e.g. --metadata title=\"My movie\""
+        )),
+    }
+}
+
+// What each numeric option allows, as the library's range errors say it.
+const QUALITY: &str = "0 (smallest) to 100 (best)";
+const BITRATE: &str = "1 to 2000000 kbit/s";
+const KEYINT: &str = "1 to 4294967295 frames";
+const THREADS: &str = "0 (one per core) to 256";
+const SPEED: &str = "0 (slowest, smallest file) to 10 (fastest)";
+const LOOPS: &str = "1 to 65535 (default: loop forever)";
+
+/// A parser of a whole number of type `T` that names what is allowed when the
+/// text is not one, is negative or is too large for `T` (the library checks
+/// the exact range of a value that fits).
+fn whole<T>(allowed: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync
+where
+    T: TryFrom<i128>,
+{
+    move |text: &str| {
+        let value: i128 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number; allowed: {allowed}"))?;
+        if value < 0 {
+            return Err(format!("{value} is negative; allowed: {allowed}"));
+        }
+        T::try_from(value).map_err(|_| format!("{value} is too large; allowed: {allowed}"))
+    }
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -150,12 +219,17 @@ where
     };
     let result = match cli.command {
         Command::Encode(args) => encode(*args),
-        Command::Demo { output, seconds } => demo::run(&output, seconds),
+        Command::Demo {
+            output,
+            seconds,
+            metadata,
+        } => demo::run(&output, seconds, metadata),
         Command::Join {
             output,
             parts,
+            metadata,
             quiet,
-        } => join(&output, &parts, quiet),
+        } => join(&output, &parts, metadata, quiet),
     };
     match result {
         Ok(()) => match signals::stop_requested() {
@@ -201,7 +275,14 @@ pub(crate) fn open_writer(output: &Path, config: WriterConfig) -> AnyResult<Vide
 /// `framesink join OUTPUT PART...`: the parts are opened one at a time, as
 /// they are joined; a bad part is reported after the parts before it were
 /// finished into OUTPUT.
-fn join(output: &Path, parts: &[PathBuf], quiet: bool) -> AnyResult<()> {
+fn join(
+    output: &Path,
+    parts: &[PathBuf],
+    metadata: Vec<(String, String)>,
+    quiet: bool,
+) -> AnyResult<()> {
+    // Checked before the output is made, so a bad tag leaves no file.
+    let metadata = framesink::Metadata::new(metadata)?;
     let progress = Progress::new(None, quiet);
     // The same file under another spelling (./x, an absolute path, a link)
     // would be truncated before it is read.
@@ -254,7 +335,7 @@ fn join(output: &Path, parts: &[PathBuf], quiet: bool) -> AnyResult<()> {
         });
         (p.display().to_string(), file)
     });
-    let mut joiner = framesink::Joiner::new(sink);
+    let mut joiner = framesink::Joiner::new(sink).with_metadata(metadata);
     let mut failed = None;
     for (name, file) in opened {
         let r = file.and_then(|f| joiner.append_part(BufReader::new(f), &name));
@@ -435,6 +516,7 @@ fn settings(args: &EncodeArgs, input: &y4m::Input) -> AnyResult<Settings> {
     if let Some(n) = args.loops {
         config = config.with_loops(n);
     }
+    config.metadata = args.metadata.clone();
     let fps: Option<Rational> = args.fps.as_deref().map(str::parse).transpose()?;
     let (width, height, layout, fps) = match input {
         y4m::Input::Y4m(h, _) => {

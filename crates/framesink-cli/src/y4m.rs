@@ -7,7 +7,7 @@ use framesink::Rational;
 
 use crate::AnyResult;
 
-const SIGNATURE: &[u8] = b"YUV4MPEG2 ";
+const SIGNATURE: &[u8] = b"YUV4MPEG2";
 
 /// Chroma layouts of Y4M input that framesink reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,6 +155,14 @@ impl Header {
         }
         let width = w.ok_or("Y4M header has no width (W)")?;
         let height = h.ok_or("Y4M header has no height (H)")?;
+        for (what, v) in [("width", width), ("height", height)] {
+            // The library refuses 1 too, naming the frame size.
+            if v == 0 {
+                return Err(
+                    format!("Y4M {what} 0 is empty; width and height must be at least 2").into(),
+                );
+            }
+        }
         let fps = fps.ok_or("Y4M header has no frame rate (F)")?;
         Ok(Header {
             width,
@@ -183,19 +191,30 @@ impl Header {
 impl Input {
     /// Looks at the first bytes: Y4M if they are its signature, raw otherwise.
     pub fn sniff(mut r: Box<dyn IoRead>) -> AnyResult<Input> {
-        let mut head = vec![0u8; SIGNATURE.len()];
+        // The signature, then a space, the header's newline or the end.
+        let mut head = vec![0u8; SIGNATURE.len() + 1];
         let n = read_full(&mut r, &mut head)?;
         head.truncate(n);
-        if head != SIGNATURE {
+        let after = head.get(SIGNATURE.len()).copied();
+        if !head.starts_with(SIGNATURE) || !matches!(after, None | Some(b' ' | b'\n')) {
             return Ok(Input::Raw(Prefixed {
                 head,
                 at: 0,
                 rest: r,
             }));
         }
-        let mut rest = read_line(&mut r, "header")?.ok_or("Y4M input ended inside its header")?;
         let mut line = head;
-        line.append(&mut rest);
+        match after {
+            None => return Err("Y4M input ended inside its header".into()),
+            Some(b'\n') => {
+                line.pop();
+            }
+            _ => {
+                let mut rest =
+                    read_line(&mut r, "header")?.ok_or("Y4M input ended inside its header")?;
+                line.append(&mut rest);
+            }
+        }
         let header = Header::parse(&line)?;
         Ok(Input::Y4m(
             header,

@@ -781,3 +781,55 @@ fn ffmpeg_codecs_say_how_to_get_ffmpeg_when_there_is_none() {
     let e = run_with(&[("FRAMESINK_FFMPEG", "/no/such/ffmpeg")]);
     assert!(e.contains("/no/such/ffmpeg"), "{e}");
 }
+
+#[test]
+fn version_is_the_crates() {
+    let r = run(&["--version"], None).ok();
+    let out = String::from_utf8(r.stdout).unwrap();
+    assert_eq!(
+        out.trim(),
+        format!("framesink {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn encode_help_lists_every_pixel_format_codec_and_format_and_the_exit_statuses() {
+    let r = run(&["encode", "--help"], None).ok();
+    let help = String::from_utf8(r.stdout).unwrap();
+    for layout in PixelLayout::ALL {
+        assert!(
+            help.contains(layout.pix_fmt()),
+            "{} not in:\n{help}",
+            layout.pix_fmt()
+        );
+    }
+    for codec in ["h264", "av1", "gif", "png", "ffmpeg:ENCODER"] {
+        assert!(help.contains(codec), "codec {codec} not in:\n{help}");
+    }
+    assert!(help.contains("mp4, gif or apng"), "{help}");
+    for status in ["0 ", "1 ", "2 ", "130 ", "143 "] {
+        assert!(
+            help.contains(&format!("\n  {status}")),
+            "exit status {status}not in:\n{help}"
+        );
+    }
+    // The statuses the help promises are the ones given (130 and 143 are in faults.rs).
+    let dir = TestDir::new("cli_statuses");
+    let out = dir.join("out.mp4");
+    let usage = run(&["encode", &s(&out), "--qualty", "5"], None);
+    assert_eq!(usage.status.code(), Some(2), "{}", usage.stderr);
+    let error = run(
+        &["encode", &s(&out), "--size", "32x32", "--pix-fmt", "rgb24"],
+        None,
+    );
+    assert_eq!(error.status.code(), Some(1), "{}", error.stderr);
+    for cmd in ["join", "demo"] {
+        let r = run(&[cmd, "--help"], None).ok();
+        assert!(
+            String::from_utf8(r.stdout)
+                .unwrap()
+                .contains("Exit status:"),
+            "{cmd}"
+        );
+    }
+}

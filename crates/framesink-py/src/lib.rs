@@ -168,7 +168,7 @@ fn layout_from(name: &str) -> PyResult<PixelLayout> {
 #[pymethods]
 impl NativeWriter {
     #[new]
-    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new(), speed=None))]
+    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new(), speed=None, metadata=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -185,6 +185,7 @@ impl NativeWriter {
         loops: Option<u16>,
         ffmpeg_args: Vec<String>,
         speed: Option<u8>,
+        metadata: Option<Vec<(String, String)>>,
     ) -> PyResult<Self> {
         let mut config = WriterConfig::default().with_fps(Rational {
             num: fps_num,
@@ -218,6 +219,7 @@ impl NativeWriter {
             config = config.with_speed(sp);
         }
         config = config.with_dither(dither);
+        config.metadata = metadata.unwrap_or_default();
         if let Some(n) = loops {
             config = config.with_loops(n);
         }
@@ -365,7 +367,10 @@ struct NativeJoiner {
 #[pymethods]
 impl NativeJoiner {
     #[new]
-    fn new(target: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (target, *, metadata=None))]
+    fn new(target: &Bound<'_, PyAny>, metadata: Option<Vec<(String, String)>>) -> PyResult<Self> {
+        // Checked before the target is made: a bad tag leaves no file.
+        let metadata = framesink::Metadata::new(metadata.unwrap_or_default()).map_err(to_py)?;
         let output = if let Ok(path) = target.extract::<PathBuf>() {
             let file = std::fs::File::options()
                 .read(true)
@@ -392,7 +397,7 @@ impl NativeJoiner {
             }
         };
         Ok(NativeJoiner {
-            inner: Mutex::new(Some(framesink::Joiner::new(output))),
+            inner: Mutex::new(Some(framesink::Joiner::new(output).with_metadata(metadata))),
         })
     }
 

@@ -771,7 +771,10 @@ CLI_CASES = [
         (*RAW_ARGS, "--quality", "high"),
         RAW_FRAME,
         2,
-        ("invalid value 'high' for '--quality <QUALITY>'",),
+        (
+            "invalid value 'high' for '--quality <QUALITY>'",
+            '"high" is not a whole number; allowed: 0 (smallest) to 100 (best)',
+        ),
     ),
     CliCase(
         "--quality 300",
@@ -781,19 +784,35 @@ CLI_CASES = [
         ("quality 300 is out of range", "0 (smallest) to 100 (best)"),
     ),
     CliCase(
-        # WRONG: -1 is taken for an option; nothing says --threads wants 0 to 256.
         "--threads -1",
         (*RAW_ARGS, "--threads", "-1"),
         RAW_FRAME,
         2,
-        ("unexpected argument '-1' found",),
+        (
+            "invalid value '-1' for '--threads <THREADS>'",
+            "-1 is negative; allowed: 0 (one per core) to 256",
+        ),
     ),
     CliCase(
         "--threads=-1",
         (*RAW_ARGS, "--threads=-1"),
         RAW_FRAME,
         2,
-        ("invalid value '-1' for '--threads <THREADS>'",),
+        ("invalid value '-1' for '--threads <THREADS>'", "-1 is negative"),
+    ),
+    CliCase(
+        "--speed 999",
+        (*RAW_ARGS, "--speed", "999"),
+        RAW_FRAME,
+        2,
+        ("'--speed <SPEED>'", "999 is too large; allowed: 0 (slowest, smallest file) to 10"),
+    ),
+    CliCase(
+        "--fps -5",
+        ("--size", "32x32", "--pix-fmt", "rgb24", "--fps", "-5"),
+        RAW_FRAME,
+        1,
+        ('frame rate "-5" must be a positive finite number',),
     ),
     CliCase(
         "--fps=-5",
@@ -861,27 +880,32 @@ CLI_CASES = [
         ("Y4M input ended inside a header line",),
     ),
     CliCase(
-        # WRONG: taken for raw input; the message asks for --size.
         "Y4M signature only",
         (),
         b"YUV4MPEG2",
         1,
-        ("raw input needs --size WxH",),
+        ("Y4M input ended inside its header",),
+    ),
+    CliCase(
+        "Y4M signature and newline",
+        (),
+        b"YUV4MPEG2\n",
+        1,
+        ("Y4M header has no width (W)",),
     ),
     CliCase(
         "Y4M W0",
         (),
         _y4m("YUV4MPEG2 W0 H32 F30:1", b""),
         1,
-        ("invalid frame 0: size 0x32 is empty", "at least 2"),
+        ("Y4M width 0 is empty; width and height must be at least 2",),
     ),
     CliCase(
-        # WRONG: the header is accepted; the message blames the missing frames.
         "Y4M W0 and no frame",
         (),
         _y4m("YUV4MPEG2 W0 H32 F30:1"),
         1,
-        ("the input held no frames",),
+        ("Y4M width 0 is empty",),
     ),
     CliCase(
         "Y4M Wabc",

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+use crate::metadata::Metadata;
 
 /// An exact positive rational number: frame rates and timestamps.
 ///
@@ -357,6 +358,13 @@ pub struct WriterConfig {
     /// With [`Codec::Ffmpeg`]: more ffmpeg output options (`["-crf", "28"]`).
     /// Default: none.
     pub ffmpeg_args: Vec<String>,
+    /// Movie metadata as (key, value) pairs, in order: `title`, `artist`,
+    /// `comment`, `genre`, `copyright`, `date`, `creation_time` (RFC 3339,
+    /// e.g. `2024-05-17T14:30:00Z`), `subject` or any other key, named as in
+    /// ffmpeg's `-metadata key=value`. Checked by [`Metadata::new`] when the
+    /// writer is made; how each format stores them is in
+    /// [`metadata`](crate::metadata). Default: none.
+    pub metadata: Vec<(String, String)>,
     /// For tests only: makes the writer's own threads fail on purpose.
     #[doc(hidden)]
     pub faults: Faults,
@@ -389,6 +397,7 @@ impl Default for WriterConfig {
             loops: None,
             ffmpeg_encoder: None,
             ffmpeg_args: Vec::new(),
+            metadata: Vec::new(),
             faults: Faults::default(),
         }
     }
@@ -461,6 +470,12 @@ impl WriterConfig {
         self.threads = threads;
         self
     }
+    /// Adds `key` = `value` to [`metadata`](Self::metadata):
+    /// `.with_metadata("title", "Flow").with_metadata("artist", "Lab")`.
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.push((key.into(), value.into()));
+        self
+    }
 
     /// Checks every field; the writer calls this before writing anything.
     pub fn validate(&self) -> Result<()> {
@@ -529,6 +544,7 @@ impl WriterConfig {
                 "loops 0 is out of range; allowed: 1 to 65535 (how many times the animation plays), or none to loop forever",
             ));
         }
+        self.checked_metadata()?;
         if self.threads > 256 {
             return Err(Error::config(format!(
                 "threads {} is out of range; allowed: 0 (one per core) to 256",
@@ -536,6 +552,11 @@ impl WriterConfig {
             )));
         }
         Ok(())
+    }
+
+    /// [`metadata`](Self::metadata), checked.
+    pub fn checked_metadata(&self) -> Result<Metadata> {
+        Metadata::new(self.metadata.iter().map(|(k, v)| (k, v)))
     }
 
     /// The keyframe interval in frames that will be used.

@@ -14,6 +14,7 @@ use std::io::{Read, Seek, SeekFrom};
 use crate::config::{Codec, ColorMatrix, Rational};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, Result};
+use crate::metadata::Metadata;
 use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
 use crate::writer::Summary;
@@ -159,6 +160,11 @@ pub struct Segment {
 /// ([`append_part`](Self::append_part)). Every segment is checked against
 /// the first: a difference is an [`Error::InvalidPart`] that names the part
 /// and the field, before any of its packets is written.
+///
+/// The joined movie carries the metadata given to
+/// [`with_metadata`](Self::with_metadata) (title, creation time, ...), and
+/// none of the parts' own: parts are pieces of one movie, often made by
+/// workers that know nothing of it, and the movie is described once, here.
 pub struct Joiner {
     muxer: Option<Box<dyn Muxer>>,
     output: Option<Output>,
@@ -171,6 +177,7 @@ pub struct Joiner {
     part: String,
     parts: usize,
     frames: u64,
+    metadata: Metadata,
 }
 
 impl Joiner {
@@ -188,7 +195,17 @@ impl Joiner {
             part: String::new(),
             parts: 0,
             frames: 0,
+            metadata: Metadata::default(),
         }
+    }
+
+    /// Writes `metadata` into the joined movie (MP4 tags and creation time,
+    /// a GIF comment; see [`crate::metadata`]) instead of none. Check the
+    /// pairs with [`Metadata::new`] before the output is made, so that a bad
+    /// key leaves no file behind.
+    pub fn with_metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = metadata;
+        self
     }
 
     /// Joins into a container writer that is already made for `info`.
@@ -257,15 +274,20 @@ impl Joiner {
                 .take()
                 .expect("a joiner without a muxer has an output");
             self.muxer = Some(match info.codec {
-                Codec::H264 | Codec::Av1 => Box::new(Mp4Muxer::new(output, info.clone())),
+                Codec::H264 | Codec::Av1 => Box::new(
+                    Mp4Muxer::new(output, info.clone()).with_metadata(self.metadata.clone()),
+                ),
                 #[cfg(feature = "gif")]
-                Codec::Gif => Box::new(crate::mux::gif::GifMuxer::new(
-                    output,
-                    info.width,
-                    info.height,
-                    info.timescale,
-                    info.loops,
-                )?),
+                Codec::Gif => Box::new(
+                    crate::mux::gif::GifMuxer::new(
+                        output,
+                        info.width,
+                        info.height,
+                        info.timescale,
+                        info.loops,
+                    )?
+                    .with_metadata(&self.metadata)?,
+                ),
                 other => {
                     return Err(self.part_error(format!(
                         "{other} parts cannot be joined; join takes H.264 or AV1 MP4s and GIFs"

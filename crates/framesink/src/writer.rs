@@ -19,6 +19,7 @@ use crate::config::{Codec, Container, Faults, WriterConfig};
 use crate::encode::{self, CodecConfig, Encoded, Encoder, Packet};
 use crate::error::{Error, IoContext, Result};
 use crate::frame::{Frame, PixelLayout};
+use crate::metadata::Metadata;
 use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
 use crate::segment::{Joiner, StreamInfo};
@@ -280,6 +281,8 @@ pub struct VideoWriter {
     path: Option<PathBuf>,
     /// With an ffmpeg codec: the program and the file it writes.
     ffmpeg: Option<(PathBuf, PathBuf)>,
+    /// The config's metadata, checked.
+    metadata: Metadata,
 }
 
 impl VideoWriter {
@@ -354,6 +357,7 @@ impl VideoWriter {
         let matrix = config.matrix;
         let frame_ticks = u32::try_from(fps.den * k)
             .map_err(|_| Error::config(format!("fps {fps} has too long a frame period")))?;
+        let metadata = config.checked_metadata()?;
         Ok(VideoWriter {
             // GIF frames stand alone: each is its own segment, so frames
             // are quantised in parallel.
@@ -382,6 +386,7 @@ impl VideoWriter {
             created: None,
             path: None,
             ffmpeg: None,
+            metadata,
         })
     }
 
@@ -656,16 +661,15 @@ impl VideoWriter {
         let fragment = self.keyint.div_ceil(self.keyint.div_ceil(half_second));
         let muxer: Box<dyn Muxer> = match self.container {
             Container::Mp4 => Box::new(
-                Mp4Muxer::new(output, info.clone()).with_fragment_frames(fragment as usize),
+                Mp4Muxer::new(output, info.clone())
+                    .with_fragment_frames(fragment as usize)
+                    .with_metadata(self.metadata.clone()),
             ),
             #[cfg(feature = "gif")]
-            Container::Gif => Box::new(crate::mux::gif::GifMuxer::new(
-                output,
-                cw,
-                ch,
-                self.timescale,
-                self.config.loops,
-            )?),
+            Container::Gif => Box::new(
+                crate::mux::gif::GifMuxer::new(output, cw, ch, self.timescale, self.config.loops)?
+                    .with_metadata(&self.metadata)?,
+            ),
             #[cfg(feature = "ffmpeg")]
             Container::Ffmpeg => {
                 let (program, path) = self.ffmpeg.as_ref().ok_or_else(|| {
@@ -684,17 +688,15 @@ impl VideoWriter {
                         encoder: self.config.ffmpeg_encoder.as_deref().unwrap_or_default(),
                         args: &self.config.ffmpeg_args,
                         matrix: self.config.matrix,
+                        metadata: &self.metadata,
                     },
                 )?)
             }
             #[cfg(feature = "apng")]
-            Container::Apng => Box::new(crate::mux::apng::ApngMuxer::new(
-                output,
-                cw,
-                ch,
-                self.timescale,
-                self.config.loops,
-            )),
+            Container::Apng => Box::new(
+                crate::mux::apng::ApngMuxer::new(output, cw, ch, self.timescale, self.config.loops)
+                    .with_metadata(&self.metadata),
+            ),
             #[allow(unreachable_patterns)]
             other => {
                 return Err(Error::Unsupported(format!(

@@ -241,7 +241,7 @@ fn a_full_disk_keeps_its_errno_and_the_path() {
             w.push_frame(Frame::new(&pixels, 32, 32, PixelLayout::Rgb8))
                 .err()
         })
-        .map_or_else(|| w.finish().unwrap_err(), |e| e);
+        .unwrap_or_else(|| w.finish().unwrap_err());
     assert_eq!(e.raw_os_error(), Some(28), "{e:?}");
     assert_eq!(e.path(), Some(path));
     assert_mentions(&e.to_string(), &["/dev/full", "No space left on device"]);

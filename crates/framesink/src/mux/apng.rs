@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, IoContext, Result};
+use crate::metadata::Metadata;
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
@@ -37,6 +38,8 @@ pub struct ApngMuxer {
     sequence: u32,
     bytes: u64,
     ihdr: Option<Vec<u8>>,
+    /// The metadata's text chunks, written after acTL.
+    text: Vec<u8>,
 }
 
 fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
@@ -70,6 +73,58 @@ fn delay(ticks: u64, timescale: u32) -> (u16, u16) {
     (ms.min(u16::MAX as u128) as u16, 1000)
 }
 
+/// The PNG keyword for a metadata key: the standard one where there is
+/// one (PNG 3rd edition, 11.3.3.2), else the key itself (PNG allows any
+/// keyword of 1 to 79 Latin-1 characters, as metadata keys are).
+fn keyword(key: &str) -> &str {
+    const STANDARD: &[(&str, &str)] = &[
+        ("title", "Title"),
+        ("artist", "Author"),
+        ("description", "Description"),
+        ("copyright", "Copyright"),
+        ("creation_time", "Creation Time"),
+        ("encoder", "Software"),
+        ("encoding_tool", "Software"),
+        ("comment", "Comment"),
+    ];
+    STANDARD
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map_or(key, |(_, kw)| kw)
+}
+
+/// One text chunk a key: `tEXt` (Latin-1, which ffmpeg's PNG decoder
+/// shows as frame tags) when the value is Latin-1, else `iTXt` (UTF-8).
+/// `Software` is `framesink <version>` unless `encoder` is given, as in MP4.
+pub fn text_chunks(metadata: &Metadata) -> Vec<u8> {
+    if metadata.is_empty() {
+        return Vec::new();
+    }
+    let software = metadata.encoder();
+    let given = metadata.entries().filter(|(k, _)| {
+        !k.eq_ignore_ascii_case("encoder") && !k.eq_ignore_ascii_case("encoding_tool")
+    });
+    let mut out = Vec::new();
+    for (key, value) in given.chain([("encoder", software.as_str())]) {
+        let mut data = keyword(key).as_bytes().to_vec();
+        data.push(0);
+        let latin1: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(c as u32).ok()).collect();
+        match latin1 {
+            Some(bytes) => {
+                data.extend_from_slice(&bytes);
+                out.extend_from_slice(&chunk(b"tEXt", &data));
+            }
+            None => {
+                // uncompressed, no language tag, no translated keyword
+                data.extend_from_slice(&[0, 0, 0, 0]);
+                data.extend_from_slice(value.as_bytes());
+                out.extend_from_slice(&chunk(b"iTXt", &data));
+            }
+        }
+    }
+    out
+}
+
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -92,7 +147,15 @@ impl ApngMuxer {
             sequence: 0,
             bytes: 0,
             ihdr: None,
+            text: Vec::new(),
         }
+    }
+
+    /// Writes `metadata` as text chunks before the first frame (see
+    /// [`text_chunks`]).
+    pub fn with_metadata(mut self, metadata: &Metadata) -> Self {
+        self.text = text_chunks(metadata);
+        self
     }
 
     fn plays(&self) -> u32 {
@@ -106,6 +169,7 @@ impl ApngMuxer {
         head.extend_from_slice(&chunk(b"IHDR", ihdr));
         let actl_at = head.len() as u64; // where the acTL chunk starts
         head.extend_from_slice(&actl(0, self.plays()));
+        head.extend_from_slice(&self.text);
         self.ihdr = Some(ihdr.to_vec());
         self.body = Some(match out {
             Output::Seekable(_) => {
@@ -231,6 +295,7 @@ impl Muxer for ApngMuxer {
                 let mut head = SIGNATURE.to_vec();
                 head.extend_from_slice(&chunk(b"IHDR", &ihdr));
                 head.extend_from_slice(&count);
+                head.extend_from_slice(&self.text);
                 out.write_all(&head)?;
                 file.seek(SeekFrom::Start(0))?;
                 let copied = io::copy(&mut file, &mut out)?;

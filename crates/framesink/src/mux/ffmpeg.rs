@@ -15,6 +15,7 @@ use super::Muxer;
 use crate::config::{ColorMatrix, Rational};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, Result};
+use crate::metadata::Metadata;
 
 /// Lines of ffmpeg's stderr kept for error messages.
 const TAIL: usize = 15;
@@ -76,6 +77,10 @@ pub struct FfmpegJob<'a> {
     pub args: &'a [String],
     /// Colour tags of the frames.
     pub matrix: ColorMatrix,
+    /// Passed as `-metadata key=value` each; ffmpeg's container keeps what
+    /// it can (its MP4 writer drops keys it has no item for, such as
+    /// `subject`, unless `-movflags use_metadata_tags` is in `args`).
+    pub metadata: &'a Metadata,
 }
 
 impl FfmpegMuxer {
@@ -114,6 +119,11 @@ impl FfmpegMuxer {
         .iter()
         .map(OsString::from)
         .collect();
+        // Before the caller's options, so that theirs win.
+        for (key, value) in job.metadata.entries() {
+            args.push("-metadata".into());
+            args.push(format!("{key}={value}").into());
+        }
         args.extend(job.args.iter().map(OsString::from));
         args.extend(["-y".into(), job.path.as_os_str().to_owned()]);
         let mut child = Command::new(job.program)

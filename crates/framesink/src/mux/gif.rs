@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, Result};
+use crate::metadata::Metadata;
 
 /// Counts what goes through to the sink.
 struct Counted {
@@ -43,6 +44,28 @@ fn gif_err(e: gif::EncodingError) -> Error {
     }
 }
 
+/// The GIF89a Comment Extension's label.
+const COMMENT_LABEL: u8 = 0xFE;
+
+/// The text of the one Comment Extension (ffprobe shows it as `comment`):
+/// the `comment` as it is when it is the only key, else every key as a
+/// `key: value` line, so a title or an artist is not lost. UTF-8 (GIF89a
+/// asks for 7-bit ASCII; readers take UTF-8, as ffmpeg does).
+pub fn comment_text(metadata: &Metadata) -> Option<String> {
+    let entries: Vec<(&str, &str)> = metadata.entries().collect();
+    match entries[..] {
+        [] => None,
+        [(key, value)] if key.eq_ignore_ascii_case("comment") => Some(value.to_string()),
+        _ => Some(
+            entries
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    }
+}
+
 /// Delays are differences of rounded centiseconds, so rounding errors never add up.
 use super::gif_centiseconds as centiseconds;
 
@@ -74,6 +97,17 @@ impl GifMuxer {
             pending: None,
             written: 0,
         })
+    }
+
+    /// Writes `metadata` as a Comment Extension before the first frame (see
+    /// [`comment_text`]); nothing when there is none.
+    pub fn with_metadata(mut self, metadata: &Metadata) -> Result<Self> {
+        if let Some(text) = comment_text(metadata) {
+            self.encoder
+                .write_raw_extension(gif::AnyExtension(COMMENT_LABEL), &[text.as_bytes()])
+                .map_err(gif_err)?;
+        }
+        Ok(self)
     }
 
     fn write_pending(&mut self, next_pts: u64) -> Result<()> {

@@ -15,6 +15,7 @@ use mp4_atom::{
 use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, IoContext, Result};
+use crate::metadata::Metadata;
 use crate::segment::StreamInfo;
 
 const SYNC_FLAGS: u32 = 0x0200_0000; // depends on nothing
@@ -52,6 +53,8 @@ pub struct Mp4Muxer {
     /// The last sample written was given `frame_ticks` as its duration
     /// before the next frame came (a fragment written early): its pts.
     guessed: Option<u64>,
+    /// Tags and creation time; none by default (and then no `udta` at all).
+    metadata: Metadata,
 }
 
 fn ftyp(config: Option<&CodecConfig>) -> Ftyp {
@@ -105,7 +108,17 @@ impl Mp4Muxer {
             sync: Vec::new(),
             fragment_frames: None,
             guessed: None,
+            metadata: Metadata::default(),
         }
+    }
+
+    /// Writes `metadata` into the movie header: iTunes items in
+    /// `moov/udta/meta/ilst` and `mdta` keys in `moov/meta` (see
+    /// [`crate::metadata`]), and `creation_time` into `mvhd`, `tkhd` and
+    /// `mdhd`.
+    pub fn with_metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = metadata;
+        self
     }
 
     /// Writes each fragment as soon as it holds `frames` frames, instead of
@@ -207,7 +220,7 @@ impl Mp4Muxer {
     fn write_init(&mut self) -> Result<()> {
         let f = encode_box(&ftyp(self.config.as_ref()))?;
         self.ftyp_len = f.len() as u64;
-        let moov = encode_box(&self.moov(None)?)?;
+        let moov = self.moov_bytes(None)?;
         self.write_all(&f)?;
         self.write_all(&moov)?;
         self.flush_sink()
@@ -347,6 +360,8 @@ impl Mp4Muxer {
         } else {
             0
         };
+        // Seconds since 1904, as ffmpeg writes `creation_time`; 0: unknown.
+        let time = self.metadata.mp4_time();
         let default_name = match &self.config {
             Some(CodecConfig::Av1 { .. }) => "framesink AV1",
             _ => "framesink H.264",
@@ -465,6 +480,8 @@ impl Mp4Muxer {
         }
         Ok(Moov {
             mvhd: Mvhd {
+                creation_time: time,
+                modification_time: time,
                 timescale: t.timescale,
                 duration,
                 rate: 1.into(),
@@ -482,6 +499,8 @@ impl Mp4Muxer {
             }),
             trak: vec![Trak {
                 tkhd: Tkhd {
+                    creation_time: time,
+                    modification_time: time,
                     track_id: 1,
                     duration,
                     enabled: true,
@@ -492,10 +511,11 @@ impl Mp4Muxer {
                 },
                 mdia: Mdia {
                     mdhd: Mdhd {
+                        creation_time: time,
+                        modification_time: time,
                         timescale: t.timescale,
                         duration,
                         language: "und".into(),
-                        ..Default::default()
                     },
                     hdlr: Hdlr {
                         handler: FourCC::new(b"vide"),
@@ -516,6 +536,27 @@ impl Mp4Muxer {
             }],
             ..Default::default()
         })
+    }
+
+    /// The `moov` box with the metadata boxes at its end, after the track,
+    /// where ffmpeg puts `udta`.
+    fn moov_bytes(&self, chunk_offsets: Option<&[u64]>) -> Result<Vec<u8>> {
+        let mut moov = encode_box(&self.moov(chunk_offsets)?)?;
+        if self.metadata.is_empty() {
+            return Ok(moov);
+        }
+        moov.extend_from_slice(&udta(&self.metadata));
+        if let Some(meta) = mdta_meta(&self.metadata) {
+            moov.extend_from_slice(&meta);
+        }
+        let len = u32::try_from(moov.len()).map_err(|_| {
+            Error::Mux(format!(
+                "the movie header is {} bytes, over 4 GiB",
+                moov.len()
+            ))
+        })?;
+        moov[..4].copy_from_slice(&len.to_be_bytes());
+        Ok(moov)
     }
 
     /// Writes what is pending and, on a seekable sink, rewrites the file as a
@@ -552,9 +593,9 @@ impl Mp4Muxer {
         let mut moov;
         let mut offsets;
         loop {
-            let moov_len = encode_box(&self.moov(Some(&self.layout(header_len)))?)?.len() as u64;
+            let moov_len = self.moov_bytes(Some(&self.layout(header_len)))?.len() as u64;
             offsets = self.layout(ftyp.len() as u64 + moov_len + mdat.len() as u64);
-            moov = encode_box(&self.moov(Some(&offsets))?)?;
+            moov = self.moov_bytes(Some(&offsets))?;
             if moov.len() as u64 == moov_len {
                 break;
             }
@@ -570,7 +611,7 @@ impl Mp4Muxer {
         };
         if pad > 0 {
             offsets = self.layout(ftyp.len() as u64 + moov.len() as u64 + pad + mdat.len() as u64);
-            moov = encode_box(&self.moov(Some(&offsets))?)?;
+            moov = self.moov_bytes(Some(&offsets))?;
         }
         let Output::Seekable(sink) = &mut self.out else {
             unreachable!("faststart is only called on seekable sinks")
@@ -660,6 +701,104 @@ fn move_bytes(
         done += n;
     }
     Ok(())
+}
+
+/// The keys ffmpeg writes as iTunes items (`mov_write_ilst_tag`), in its
+/// order, and the item each goes in. `encoder` is `©too`, always written
+/// (`framesink <version>` unless given), as ffmpeg writes `Lavf...`.
+const ITUNES_ITEMS: &[(&str, &[u8; 4])] = &[
+    ("title", b"\xa9nam"),
+    ("artist", b"\xa9ART"),
+    ("album_artist", b"aART"),
+    ("composer", b"\xa9wrt"),
+    ("album", b"\xa9alb"),
+    ("date", b"\xa9day"),
+    ("encoder", b"\xa9too"),
+    ("comment", b"\xa9cmt"),
+    ("genre", b"\xa9gen"),
+    ("copyright", b"cprt"),
+    ("grouping", b"\xa9grp"),
+    ("lyrics", b"\xa9lyr"),
+    ("description", b"desc"),
+    ("synopsis", b"ldes"),
+    ("show", b"tvsh"),
+    ("episode_id", b"tven"),
+    ("network", b"tvnn"),
+    ("keywords", b"keyw"),
+];
+
+/// A box of `kind` around `body`.
+fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(body.len() + 8);
+    b.extend_from_slice(&(body.len() as u32 + 8).to_be_bytes());
+    b.extend_from_slice(kind);
+    b.extend_from_slice(body);
+    b
+}
+
+/// An `ilst` item: a `data` box of UTF-8 text (type 1, no locale).
+fn text_item(kind: &[u8; 4], text: &str) -> Vec<u8> {
+    let mut data = vec![0, 0, 0, 1, 0, 0, 0, 0];
+    data.extend_from_slice(text.as_bytes());
+    boxed(kind, &boxed(b"data", &data))
+}
+
+/// A `meta` box (full box) whose handler is `handler`, holding `children`.
+fn meta_box(handler: &[u8; 4], manufacturer: &[u8; 4], children: &[u8]) -> Vec<u8> {
+    let mut hdlr = vec![0u8; 8]; // version, flags, pre_defined
+    hdlr.extend_from_slice(handler);
+    hdlr.extend_from_slice(manufacturer);
+    hdlr.extend_from_slice(&[0; 8]); // reserved
+    hdlr.push(0); // empty name
+    let mut body = vec![0u8; 4];
+    body.extend_from_slice(&boxed(b"hdlr", &hdlr));
+    body.extend_from_slice(children);
+    boxed(b"meta", &body)
+}
+
+fn is_itunes_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("encoding_tool")
+        || ITUNES_ITEMS
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(key))
+}
+
+/// `udta/meta(mdir)/ilst` with the iTunes items, as ffmpeg writes them.
+fn udta(metadata: &Metadata) -> Vec<u8> {
+    let mut ilst = Vec::new();
+    for (key, kind) in ITUNES_ITEMS {
+        let value = match *key {
+            "encoder" => Some(metadata.encoder()),
+            k => metadata.get(k).map(str::to_string),
+        };
+        if let Some(v) = value {
+            ilst.extend_from_slice(&text_item(kind, &v));
+        }
+    }
+    boxed(b"udta", &meta_box(b"mdir", b"appl", &boxed(b"ilst", &ilst)))
+}
+
+/// `meta(mdta)` with `keys` and `ilst` for the keys that have no iTunes
+/// item (`subject`, ...), as ffmpeg's `-movflags use_metadata_tags` writes
+/// them (each item named by its 1-based index into `keys`); `None` if none.
+fn mdta_meta(metadata: &Metadata) -> Option<Vec<u8>> {
+    let own: Vec<(&str, &str)> = metadata
+        .entries()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("creation_time") && !is_itunes_key(k))
+        .collect();
+    if own.is_empty() {
+        return None;
+    }
+    let mut keys = vec![0u8; 4];
+    keys.extend_from_slice(&(own.len() as u32).to_be_bytes());
+    let mut ilst = Vec::new();
+    for (i, (key, value)) in own.iter().enumerate() {
+        keys.extend_from_slice(&boxed(b"mdta", key.as_bytes()));
+        ilst.extend_from_slice(&text_item(&(i as u32 + 1).to_be_bytes(), value));
+    }
+    let mut children = boxed(b"keys", &keys);
+    children.extend_from_slice(&boxed(b"ilst", &ilst));
+    Some(meta_box(b"mdta", &[0; 4], &children))
 }
 
 fn run_lengths(durations: &[u32]) -> Vec<SttsEntry> {

@@ -122,6 +122,9 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check
     r.seek(SeekFrom::Start(b.start))
         .map_err(|e| e.to_string())?;
     r.read_exact(&mut buf).map_err(|e| e.to_string())?;
+    if &b.kind == b"moov" {
+        blank_user_data(&mut buf);
+    }
     if let Some(at) = sample_group(&buf) {
         return Err(format!(
             "it has a sample group description ('sgpd' at byte {}); join takes framesink's parts, which have none",
@@ -135,6 +138,43 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check
             b.start
         )
     })
+}
+
+/// Turns the `udta` and `meta` boxes of a `moov` into `free` boxes of the
+/// same size with zeroed bodies, in place. Join ignores a part's metadata
+/// (the joined movie carries the joiner's); its text must not be taken for
+/// boxes (a title holding "sgpd"), nor its iTunes items (which mp4-atom
+/// 0.17 does not all know) fail the part. Offsets stay as they were.
+fn blank_user_data(moov: &mut [u8]) {
+    let Some(&[a, b, c, d]) = moov.get(..4) else {
+        return;
+    };
+    let mut at = if u32::from_be_bytes([a, b, c, d]) == 1 {
+        16
+    } else {
+        8
+    };
+    while at + 8 <= moov.len() {
+        let left = (moov.len() - at) as u64;
+        let size32 = u32::from_be_bytes([moov[at], moov[at + 1], moov[at + 2], moov[at + 3]]);
+        let (size, header) = match size32 {
+            0 => (left, 8),
+            1 => match moov.get(at + 8..at + 16) {
+                Some(s) => (u64::from_be_bytes(s.try_into().expect("8 bytes")), 16),
+                None => return,
+            },
+            s => (s as u64, 8),
+        };
+        if size < header as u64 || size > left {
+            return; // damaged: left for the decoder to report
+        }
+        let end = at + size as usize;
+        if matches!(&moov[at + 4..at + 8], b"udta" | b"meta") {
+            moov[at + 4..at + 8].copy_from_slice(b"free");
+            moov[at + header..end].fill(0);
+        }
+        at = end;
+    }
 }
 
 /// Where an `sgpd` box starts in `buf`, if anywhere. mp4-atom 0.17 decodes
