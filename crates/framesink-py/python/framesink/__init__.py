@@ -40,6 +40,7 @@ from ._errors import (
     warn,
 )
 from ._frames import prepare, warn_clipped
+from ._metadata import Metadata, metadata_pairs
 from ._progress import make_progress
 
 __all__ = [
@@ -183,6 +184,7 @@ class Writer:
         vmin: float | None = None,
         vmax: float | None = None,
         channel_order: str = "rgb",
+        metadata: Metadata | None = None,
     ) -> None:
         if channel_order.lower() not in ("rgb", "bgr"):
             raise InvalidConfigError(
@@ -228,6 +230,7 @@ class Writer:
             loops=loops,
             ffmpeg_args=list(ffmpeg_args),
             speed=speed,
+            metadata=metadata_pairs(metadata),
         )
         self._summary: Summary | None = None
 
@@ -315,13 +318,28 @@ _FRAMES_ALLOWED = (
 def _check_frames(frames: Any) -> None:
     """A TypeError naming ``frames`` when it cannot be frames at all (None, a number,
     a path); an iterable's items are checked frame by frame."""
+    from . import _frames
+
     if isinstance(frames, (str, bytes, os.PathLike)):
         raise TypeError(
             f"frames {show_number(frames)} is a {type(frames).__name__}, not frames "
             f"(write(target, frames): the target comes first); {_FRAMES_ALLOWED}"
         )
+    if _frames.is_pil(frames):
+        raise TypeError(
+            f"frames is one PIL image (mode {frames.mode!r}, {frames.width}x{frames.height}), "
+            "not a movie; allowed: a list of PIL images ([image] for a one-frame movie), or "
+            "PIL.ImageSequence.Iterator(image) for the frames of an animated image"
+        )
+    if _frames.is_xarray_dataset(frames):
+        raise TypeError(
+            "frames is an xarray.Dataset; pass one of its variables, a DataArray "
+            "(N, H, W[, C]): write(target, ds['name'])"
+        )
     kind = type(frames)
-    if not (hasattr(kind, "__iter__") or hasattr(kind, "__getitem__")):
+    if not (
+        hasattr(kind, "__iter__") or hasattr(kind, "__getitem__") or _frames.is_array_like(frames)
+    ):
         raise TypeError(
             f"frames {show_number(frames)} ({kind.__name__}) is not iterable; {_FRAMES_ALLOWED}"
         )
@@ -348,6 +366,7 @@ def write(
     vmin: float | None = None,
     vmax: float | None = None,
     channel_order: str = "rgb",
+    metadata: Metadata | None = None,
     client: Any = None,
     segment_frames: int | None = None,
 ) -> Summary:
@@ -372,6 +391,10 @@ def write(
     cmap, vmin, vmax: map 2-D frames through a colormap; vmin/vmax fixed for the
         whole movie (default: the first frame's range).
     channel_order: ``"rgb"`` or ``"bgr"`` (OpenCV).
+    metadata: tags for the file, as ffmpeg's ``-metadata``: ``{"title": ..., "artist":
+        ..., "comment": ..., "genre": ..., "subject": ..., "copyright": ..., "date": ...,
+        "creation_time": "2024-05-17T14:30:00Z"}`` (or a ``datetime``); shown by
+        ``ffprobe -show_format``. GIF keeps them in a comment, APNG in text chunks.
     client, segment_frames: for a Dask array (or a Dask-backed ``xarray.DataArray``),
         the ``dask.distributed.Client`` whose workers compute and encode its blocks
         (default: the current client, if any; without one the blocks are computed in
@@ -404,6 +427,7 @@ def write(
                     vmin=vmin,
                     vmax=vmax,
                     channel_order=channel_order,
+                    metadata=metadata,
                 ).items()
                 if v is not None
             },
@@ -414,10 +438,9 @@ def write(
             "use framesink.render(...) to draw frames in parallel"
         )
     _check_frames(frames)
-    if isinstance(frames, np.ndarray) and frames.ndim not in (3, 4):
-        raise InvalidFrameError(
-            f"frames array has shape {frames.shape}; expected (N, H, W) or (N, H, W, C)"
-        )
+    from ._frames import movie
+
+    frames = movie(frames)  # the (N, H, W[, C]) check of an array of frames
     with Writer(
         target,
         fps=fps,
@@ -437,6 +460,7 @@ def write(
         vmin=vmin,
         vmax=vmax,
         channel_order=channel_order,
+        metadata=metadata,
     ) as w:
         for frame in frames:
             w.write(frame)
@@ -480,8 +504,8 @@ def render(
         ``dask.distributed.Client``, or any ``concurrent.futures.Executor``.
     segment_frames: frames per task, a multiple of the keyframe interval (default:
         whole GOPs of about 2 s, more per task while every worker still gets four).
-    options: as :func:`write` (codec, quality, cmap, ...); ``threads`` is per worker
-        (default 1).
+    options: as :func:`write` (codec, quality, cmap, metadata, ...); ``threads`` is per
+        worker (default 1). ``metadata`` goes into the joined file.
 
     The result decodes to the same pixels as :func:`write` of the same frames
     (H.264). Segments are joined as they complete, so the file plays up to the
@@ -509,7 +533,7 @@ def render(
     )
 
 
-def join(target: Target, parts: Iterable[Any]) -> Summary:
+def join(target: Target, parts: Iterable[Any], *, metadata: Metadata | None = None) -> Summary:
     """Joins movie parts into one, without re-encoding: MP4s (H.264 or AV1, plain
     or fragmented) or GIFs that framesink made with the same settings.
 
@@ -518,10 +542,11 @@ def join(target: Target, parts: Iterable[Any]) -> Summary:
         rate, codec, quality, parameter sets) or is not a whole MP4/GIF raises
         :class:`InvalidPartError` naming the part and the field; the parts before
         it are kept in ``target`` as a finished movie.
+    metadata: the joined movie's tags, as :func:`write`'s (the parts' own are not kept).
     """
     from ._render import join as _join
 
-    return _join(target, parts)  # type: ignore[no-any-return]
+    return _join(target, parts, metadata)  # type: ignore[no-any-return]
 
 
 def encode(frames: np.ndarray | Iterable[Any], **options: Any) -> bytes:
@@ -556,3 +581,19 @@ else:
     from ._hook import install as _install_hook
 
     _install_hook("matplotlib.animation", _register_matplotlib)
+
+
+def _register_imageio() -> None:
+    from ._imageio import register
+
+    register()
+
+
+# imageio's plugin "framesink" (imageio.v3.imwrite(..., plugin="framesink"),
+# imageio.v2.get_writer(..., format="framesink")), without importing imageio here.
+if "imageio" in sys.modules:
+    _register_imageio()
+else:
+    from ._hook import install as _install_imageio_hook
+
+    _install_imageio_hook("imageio", _register_imageio)

@@ -147,7 +147,8 @@ class FramesinkWarning(UserWarning):
 
 def warn(message: str, category: type[Warning] = FramesinkWarning) -> None:
     """Warns at the first caller outside the framesink package (and matplotlib's
-    animation code, which calls our writer), so the warning names the user's line."""
+    animation code and imageio, which call our writers), so the warning names the
+    user's line."""
     import os
     import sys
     import warnings
@@ -156,7 +157,7 @@ def warn(message: str, category: type[Warning] = FramesinkWarning) -> None:
     level, frame = 1, sys._getframe(1)
     while frame is not None and (
         os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here
-        or frame.f_globals.get("__name__", "").startswith("matplotlib.")
+        or frame.f_globals.get("__name__", "").startswith(("matplotlib.", "imageio."))
     ):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1

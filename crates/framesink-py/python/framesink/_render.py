@@ -32,6 +32,7 @@ from ._errors import (
     unexpected_keyword,
     warn,
 )
+from ._metadata import metadata_pairs
 from ._progress import make_progress
 
 # write()'s options that a segment takes (threads: per worker).
@@ -359,13 +360,16 @@ def run_segments(
     engine: _Engine,
     total: int,
     progress: Any,
+    metadata: list[tuple[str, str]] | None,
 ) -> Any:
     """Runs the tasks and joins their parts into ``target`` in order, as they
-    complete; a failure keeps (and finishes) every segment before it."""
+    complete; a failure keeps (and finishes) every segment before it. The
+    movie's ``metadata`` goes to the joined file (the segments carry none)."""
     from . import Summary
 
     joiner = _framesink.NativeJoiner(
-        os.fspath(target) if isinstance(target, (str, os.PathLike)) else target
+        os.fspath(target) if isinstance(target, (str, os.PathLike)) else target,
+        metadata=metadata,
     )
     bar = make_progress(progress, total)
     futures = submit_all(engine)
@@ -501,6 +505,7 @@ def render(
     **options: Any,
 ) -> Any:
     """See :func:`framesink.render`."""
+    metadata = metadata_pairs(options.pop("metadata", None))
     check_options(options, "render")
     anim_cls = getattr(sys.modules.get("matplotlib.animation"), "Animation", None)
     if anim_cls is not None and isinstance(frame_fn, anim_cls):
@@ -510,7 +515,16 @@ def render(
                 "items= and setup= are for render(target, frame_fn, items)"
             )
         return _render_animation(
-            target, frame_fn, fps, workers, segment_frames, progress, dpi, savefig_kwargs, options
+            target,
+            frame_fn,
+            fps,
+            workers,
+            segment_frames,
+            progress,
+            dpi,
+            savefig_kwargs,
+            options,
+            metadata,
         )
     if dpi is not None or savefig_kwargs is not None:
         raise InvalidConfigError("dpi= and savefig_kwargs= are for render(target, anim)")
@@ -568,7 +582,7 @@ def render(
             futures[f] = (i, start, stop)
         return futures
 
-    return run_segments(target, submit_all, engine, n, progress)
+    return run_segments(target, submit_all, engine, n, progress, metadata)
 
 
 def _render_animation(
@@ -581,6 +595,7 @@ def _render_animation(
     dpi: float | None,
     savefig_kwargs: dict[str, Any] | None,
     options: dict[str, Any],
+    metadata: list[tuple[str, str]] | None,
 ) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -646,15 +661,16 @@ def _render_animation(
         return futures
 
     try:
-        return run_segments(target, submit_all, engine, n, progress)
+        return run_segments(target, submit_all, engine, n, progress, metadata)
     finally:
         _ANIMATION = None
 
 
-def join(target: Any, parts: Iterable[Any]) -> Any:
+def join(target: Any, parts: Iterable[Any], metadata: Any = None) -> Any:
     """See :func:`framesink.join`."""
     from . import Summary
 
+    pairs = metadata_pairs(metadata)
     if isinstance(parts, (str, bytes, os.PathLike)):
         raise InvalidConfigError(
             "parts is one path or bytes; give a list of parts: join(target, [part0, part1])"
@@ -671,7 +687,8 @@ def join(target: Any, parts: Iterable[Any]) -> Any:
                     f"the target {os.fspath(target)!r} is also a part; join into a new file"
                 )
     joiner = _framesink.NativeJoiner(
-        os.fspath(target) if isinstance(target, (str, os.PathLike)) else target
+        os.fspath(target) if isinstance(target, (str, os.PathLike)) else target,
+        metadata=pairs,
     )
     for i, p in enumerate(parts):
         if isinstance(p, (str, os.PathLike)):
@@ -690,11 +707,15 @@ def join(target: Any, parts: Iterable[Any]) -> Any:
 
 
 def is_dask_collection(frames: Any) -> bool:
-    data = getattr(frames, "data", None)  # an xarray.DataArray holds its array in .data
-    for obj in (frames, data):
-        if obj is not None and (type(obj).__module__ or "").startswith("dask.array"):
-            return True
-    return False
+    """A Dask array, or an xarray.DataArray backed by one. A DataArray's
+    ``.data`` is never touched to tell (on a lazy backend, netCDF or Zarr opened
+    without Dask, that reads the whole array): its ``chunks`` are None unless
+    Dask holds it."""
+    module = type(frames).__module__ or ""
+    if module.startswith("dask.array"):
+        return True
+    is_data_array = module.startswith("xarray") and type(frames).__name__ == "DataArray"
+    return is_data_array and frames.chunks is not None
 
 
 def write_dask(
@@ -717,6 +738,8 @@ def write_dask(
     n = int(arr.shape[0])
     if n == 0:
         raise InvalidConfigError("the array holds no frames")
+    given_metadata = options.pop("metadata", None)
+    metadata = metadata_pairs(given_metadata)
     container = _container(target, options.pop("format", None), options.get("codec"))
     if client is None:
         try:
@@ -738,7 +761,15 @@ def write_dask(
             for start in range(0, n, step):
                 yield from np.asarray(arr[start : start + step].compute())
 
-        return write(target, in_order(), fps=fps, progress=progress, format=container, **options)
+        return write(
+            target,
+            in_order(),
+            fps=fps,
+            progress=progress,
+            format=container,
+            metadata=given_metadata,
+            **options,
+        )
     unit = unit_of(container, fps, options)
     engine = _Engine(client, None, owned=False)
     seg = plan(n, unit, segment_frames, engine.workers, container)
@@ -757,4 +788,4 @@ def write_dask(
         futures = client.compute(tasks)
         return {f: (i, i * seg, min(n, (i + 1) * seg)) for i, f in enumerate(futures)}
 
-    return run_segments(target, submit_all, engine, n, progress)
+    return run_segments(target, submit_all, engine, n, progress, metadata)

@@ -89,7 +89,8 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         """Starts the movie in ``target`` (a path or a binary file object)."""
         self._size: tuple[int, int] | None = None
         self._failed = False
-        self._writer = Writer(target, fps=self.fps, **self._options)
+        # matplotlib's metadata (title, artist, ...), as FFMpegWriter's -metadata.
+        self._writer = Writer(target, fps=self.fps, metadata=self.metadata or None, **self._options)
 
     def _as_drawn(self, savefig_kwargs: dict[str, Any]) -> bool:
         """Whether savefig with these keywords would draw what the canvas shows.
