@@ -26,20 +26,6 @@ fn framesink(cwd: Option<&Path>, args: &[&str], stdin: Option<Vec<u8>>) -> Outpu
     output_with_stdin(&mut cmd, stdin)
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "framesink failed ({}):\n{}",
-        out.status,
-        stderr(out)
-    );
-}
-
 /// Asserts exit status 1 and a stderr that mentions every one of `words`.
 #[track_caller]
 fn assert_fails_mentioning(out: &Output, words: &[&str]) {

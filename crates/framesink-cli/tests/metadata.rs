@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{output_with_stdin, pattern_frames, run_tool, TestDir};
+use common::{assert_ok, output_with_stdin, pattern_frames, run_tool, stderr, TestDir};
 
 const W: u32 = 32;
 const H: u32 = 24;
@@ -19,20 +19,6 @@ fn framesink(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
         Command::new(env!("CARGO_BIN_EXE_framesink")).args(args),
         stdin,
     )
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "failed ({}):\n{}",
-        out.status,
-        stderr(out)
-    );
 }
 
 /// The format tags ffprobe shows (single-line values only).

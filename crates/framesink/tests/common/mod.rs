@@ -53,6 +53,22 @@ pub fn run_tool(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// The stderr of a finished command, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a finished command succeeded, showing its stderr if not.
+#[track_caller]
+pub fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "failed ({}):\n{}",
+        out.status,
+        stderr(out)
+    );
+}
+
 /// Runs a command to its end, feeding it `stdin` (none: /dev/null) from a
 /// thread while its stdout and stderr are collected; it may exit before
 /// reading all of its input (a broken pipe is fine then).
