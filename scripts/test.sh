@@ -26,9 +26,10 @@ cargo clippy --release -j2 --workspace --all-targets -- -D warnings
 step "cargo test (release: the tests encode a lot)"
 cargo test --release -j2 --workspace
 
-step "Python package: build and install from this checkout"
-python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy cloudpickle "dask[array]" distributed 2>&1 | grep -v "as the 'root' user" || true
-python3 -m pip install -q --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./crates/framesink-py 2>&1 | grep -v "as the 'root' user" || true
+step "Python package: the manylinux wheel (scripts/wheel.sh), installed; pytest tests it"
+bash scripts/wheel.sh
+python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy cloudpickle "dask[array]" distributed "imageio>=2.28" "xarray" "pillow" 2>&1 | grep -v "as the 'root' user" || true
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --force-reinstall --no-deps dist/framesink-*-cp39-abi3-*manylinux_2_17_x86_64.whl
 
 step "ruff, mypy, stubtest"
 ruff check crates/framesink-py examples
@@ -37,7 +38,7 @@ ruff format --check crates/framesink-py examples
 python3 -m mypy.stubtest framesink._framesink
 
 step "pytest"
-python3 -m pytest crates/framesink-py/tests -q -p no:cacheprovider
+FRAMESINK_REQUIRE_WHEEL=1 python3 -m pytest crates/framesink-py/tests -q -p no:cacheprovider
 
 step "fuzz targets: build, and 20 s each (scripts/fuzz.sh; the long runs are in bench/results/)"
 bash scripts/fuzz.sh 20
