@@ -6,7 +6,7 @@
 //! the frames the writer counted.
 #![no_main]
 
-use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{Cursor, Write};
 use std::sync::{Arc, Mutex};
 
 use arbitrary::Arbitrary;
@@ -16,6 +16,9 @@ use framesink::{
     WriterConfig,
 };
 use libfuzzer_sys::fuzz_target;
+
+mod common;
+use common::Shared;
 
 #[derive(Arbitrary, Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -69,29 +72,6 @@ struct Movie {
     loops: Option<u16>,
     bt601: bool,
     frames: Vec<FrameSpec>,
-}
-
-/// A seekable in-memory sink whose bytes stay readable after the writer.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Cursor<Vec<u8>>>>);
-
-impl Read for Shared {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().read(buf)
-    }
-}
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-impl Seek for Shared {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.0.lock().unwrap().seek(pos)
-    }
 }
 
 /// Bytes a frame needs (as `Frame::check` counts them), if that fits.

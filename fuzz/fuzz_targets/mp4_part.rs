@@ -5,36 +5,14 @@
 //! part join reads again, with the same frames.
 #![no_main]
 
-use std::io::{Cursor, Read, Seek, SeekFrom, Write};
-use std::sync::{Arc, Mutex};
+use std::io::Cursor;
 
 use framesink::mux::Output;
 use framesink::Joiner;
 use libfuzzer_sys::fuzz_target;
 
-/// A seekable in-memory sink whose bytes stay readable after the joiner
-/// that owns it is finished.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Cursor<Vec<u8>>>>);
-
-impl Read for Shared {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().read(buf)
-    }
-}
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-impl Seek for Shared {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.0.lock().unwrap().seek(pos)
-    }
-}
+mod common;
+use common::Shared;
 
 fuzz_target!(|data: &[u8]| {
     let [mode, part @ ..] = data else {

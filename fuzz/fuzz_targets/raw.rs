@@ -4,33 +4,12 @@
 //! went in, and the tail as a partial frame of the right length.
 #![no_main]
 
-use std::io::{self, Read};
-
 use framesink::PixelLayout;
 use framesink_cli::fuzzing::{frame_bytes, read_input, End};
 use libfuzzer_sys::fuzz_target;
 
-struct Trickle {
-    data: Vec<u8>,
-    at: usize,
-    reads: usize,
-}
-
-impl Read for Trickle {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.reads += 1;
-        if self.reads % 5 == 0 {
-            return Err(io::ErrorKind::Interrupted.into());
-        }
-        let n = buf
-            .len()
-            .min(self.data.len() - self.at)
-            .min(1 + self.reads * 13 % 97);
-        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
+mod common;
+use common::Trickle;
 
 fuzz_target!(|data: &[u8]| {
     let [w, h, l, stream @ ..] = data else {
@@ -39,11 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let (w, h) = (1 + *w as u32 % 64, 1 + *h as u32 % 64);
     let layout = PixelLayout::ALL[*l as usize % PixelLayout::ALL.len()];
     let fb = frame_bytes(w, h, layout) as usize;
-    let input = Box::new(Trickle {
-        data: stream.to_vec(),
-        at: 0,
-        reads: 0,
-    });
+    let input = Box::new(Trickle::new(stream, 13, 97, Some(5)));
     let mut seen = 0usize;
     let reading = read_input(input, fb, 1 << 22, |f| {
         if !looks_like_y4m(stream) {

@@ -4,41 +4,18 @@
 //! neutral chroma for mono.
 #![no_main]
 
-use std::io::{self, Read};
-
 use framesink_cli::fuzzing::{read_input, Chroma};
 use libfuzzer_sys::fuzz_target;
+
+mod common;
+use common::Trickle;
 
 /// Frames above this are refused before any allocation (the CLI's limit is
 /// 1 GiB, too much for a fuzzer's memory limit).
 const MAX_FRAME: u64 = 1 << 20;
 
-/// Hands out the input in short reads of changing size, as a pipe does.
-struct Trickle {
-    data: Vec<u8>,
-    at: usize,
-    reads: usize,
-}
-
-impl Read for Trickle {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.reads += 1;
-        let n = buf
-            .len()
-            .min(self.data.len() - self.at)
-            .min(1 + self.reads * 7 % 61);
-        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
-    let input = Box::new(Trickle {
-        data: data.to_vec(),
-        at: 0,
-        reads: 0,
-    });
+    let input = Box::new(Trickle::new(data, 7, 61, None));
     let mut frames = Vec::new();
     let Ok(reading) = read_input(input, 16, MAX_FRAME, |f| frames.push(f.to_vec())) else {
         return;
