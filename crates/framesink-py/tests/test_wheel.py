@@ -254,36 +254,22 @@ def test_no_rust_nasm_or_ffmpeg_in_the_venv(venv: Venv) -> None:
         assert shutil.which(tool, path=venv.path) is None
 
 
-def test_a_funcanimation(venv: Venv) -> None:
-    check_run(venv, "a_funcanimation")
-    movie = venv.workdir / "a_funcanimation.mp4"
-    assert "300 frames" in venv.runs["a_funcanimation"].stdout
+@pytest.mark.parametrize(
+    ("script", "size", "frames", "rate"),
+    [
+        ("a_funcanimation", (500, 500), 300, "30/1"),
+        ("b_savefig_loop", (640, 480), 10, "24/1"),
+        ("c_videosink", (320, 240), 60, "30/1"),
+    ],
+)
+def test_an_example(venv: Venv, script: str, size: tuple[int, int], frames: int, rate: str) -> None:
+    check_run(venv, script)
+    movie = venv.workdir / f"{script}.mp4"
+    assert f"{frames} frames" in venv.runs[script].stdout
     info = probe(movie)
     assert (info.codec_name, info.pix_fmt) == ("h264", "yuv420p")
-    assert (info.width, info.height, info.frames) == (500, 500, 300)
-    assert info.r_frame_rate == "30/1"
-    decodes_cleanly(movie)
-
-
-def test_b_savefig_loop(venv: Venv) -> None:
-    check_run(venv, "b_savefig_loop")
-    movie = venv.workdir / "b_savefig_loop.mp4"
-    assert "10 frames" in venv.runs["b_savefig_loop"].stdout
-    info = probe(movie)
-    assert info.codec_name == "h264"
-    assert (info.width, info.height, info.frames) == (640, 480, 10)
-    assert info.r_frame_rate == "24/1"
-    decodes_cleanly(movie)
-
-
-def test_c_videosink(venv: Venv) -> None:
-    check_run(venv, "c_videosink")
-    movie = venv.workdir / "c_videosink.mp4"
-    assert "60 frames" in venv.runs["c_videosink"].stdout
-    info = probe(movie)
-    assert info.codec_name == "h264"
-    assert (info.width, info.height, info.frames) == (320, 240, 60)
-    assert info.r_frame_rate == "30/1"
+    assert (info.width, info.height, info.frames) == (*size, frames)
+    assert info.r_frame_rate == rate
     decodes_cleanly(movie)
 
 

@@ -711,11 +711,11 @@ def is_dask_collection(frames: Any) -> bool:
     ``.data`` is never touched to tell (on a lazy backend, netCDF or Zarr opened
     without Dask, that reads the whole array): its ``chunks`` are None unless
     Dask holds it."""
-    module = type(frames).__module__ or ""
-    if module.startswith("dask.array"):
+    from ._frames import is_xarray
+
+    if (type(frames).__module__ or "").startswith("dask.array"):
         return True
-    is_data_array = module.startswith("xarray") and type(frames).__name__ == "DataArray"
-    return is_data_array and frames.chunks is not None
+    return is_xarray(frames) and frames.chunks is not None
 
 
 def write_dask(
