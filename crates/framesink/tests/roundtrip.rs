@@ -586,13 +586,11 @@ fn stream_output_lags_at_most_one_gop_behind_the_frames_pushed() {
     }
     // Frames 0..120 (four whole GOPs, written as fragments of 15 frames,
     // half a second) should reach the sink without more frames or
-    // finish(); give the background threads up to 250 polls of 20 ms.
+    // finish(). The background threads get up to 3000 polls of 20 ms (a
+    // loaded machine can hold them back); no time is asserted.
     let mut moofs = 0;
-    for _ in 0..250 {
-        moofs = box_kinds(&sink.bytes())
-            .iter()
-            .filter(|k| *k == "moof")
-            .count();
+    for _ in 0..3000 {
+        moofs = fragments_written(&sink.bytes());
         if moofs >= 8 {
             break;
         }

@@ -206,10 +206,7 @@ fn frames_in_flight_stay_within_about_a_gop_of_the_sink() {
             .push_frame(Frame::new(&rgb, W, H, PixelLayout::Rgb8))
             .unwrap();
         if t % 25 == 0 {
-            let fragments = box_kinds(&sink.bytes())
-                .iter()
-                .filter(|k| *k == "moof")
-                .count() as u64;
+            let fragments = fragments_written(&sink.bytes()) as u64;
             // Fragments hold 15 frames each here.
             worst = worst.max((t as u64 + 1).saturating_sub(fragments * 15));
         }

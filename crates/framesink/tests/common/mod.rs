@@ -601,6 +601,29 @@ pub fn top_level_boxes(bytes: &[u8]) -> Vec<(String, u64)> {
     out
 }
 
+/// The fragments (a `moof` and the whole `mdat` after it) that a snapshot
+/// of a movie still being written holds. The muxer thread writes a
+/// fragment in more than one call, so the snapshot may end inside a box:
+/// that box and what follows are not counted (where [`top_level_boxes`]
+/// would take it for a broken file).
+pub fn fragments_written(bytes: &[u8]) -> usize {
+    let mut kinds = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        assert!(size >= 8, "box at {at} has size {size}");
+        if at + size > bytes.len() {
+            break;
+        }
+        kinds.push(&bytes[at + 4..at + 8]);
+        at += size;
+    }
+    kinds
+        .windows(2)
+        .filter(|pair| pair[0] == b"moof" && pair[1] == b"mdat")
+        .count()
+}
+
 /// Just the types of [`top_level_boxes`].
 pub fn box_kinds(bytes: &[u8]) -> Vec<String> {
     top_level_boxes(bytes).into_iter().map(|(k, _)| k).collect()
