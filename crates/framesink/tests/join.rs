@@ -976,3 +976,28 @@ fn a_part_whose_first_packet_cannot_be_written_is_not_counted() {
     assert!(e.to_string().contains("the disk is gone"), "{e}");
     assert_eq!((joiner.parts(), joiner.frames()), (0, 0));
 }
+
+#[test]
+fn a_chunk_table_out_of_order_is_refused() {
+    // stsc runs must start at increasing chunks (ISO 14496-12); the reader
+    // walks them once beside the chunks, so a table out of order is
+    // refused, named, rather than read in some other order.
+    let dir = TestDir::new("join_stsc");
+    let good = good_part(&dir);
+    let part_path = dir.join("part.mp4");
+    // 25 frames in GOPs of 10: chunks of 10, 10 and 5 frames, two runs.
+    encode_pattern_range(&part_path, h264(), W, H, 30..55);
+    let part = std::fs::read(&part_path).unwrap();
+    let stsc = find_box(&part, b"stsc");
+    let be = |at: usize| u32::from_be_bytes(part[at..at + 4].try_into().unwrap());
+    let runs = be(stsc + 12) as usize;
+    assert!(
+        runs >= 2,
+        "the part has {runs} stsc run(s); the test needs two"
+    );
+    // The second run starts where the first does.
+    let bad = patched(&part, stsc + 16 + 12, be(stsc + 16));
+    let (r, out) = join_bytes(&[("good.mp4", &good), ("part.mp4", &bad)]);
+    assert_invalid_part(r, 1, "part.mp4", &["stsc", "out of order", "chunk 1"]);
+    assert_eq!(probe_bytes(&dir, "kept.mp4", &out), 30, "the part before");
+}

@@ -363,14 +363,31 @@ fn table_samples(moov: &Moov, len: u64, samples: &mut Vec<Sample>) -> Check<()> 
     let sync = stbl.stss.as_ref().map(|s| &s.entries);
     let mut next_sync = 0usize;
     let stsc = &stbl.stsc.entries;
+    // Runs of chunks, in order (first_chunk counts from 1): walked once
+    // beside the chunks, so a table of many runs costs no more than its
+    // length.
+    if let Some(w) = stsc
+        .windows(2)
+        .find(|w| w[1].first_chunk <= w[0].first_chunk)
+    {
+        return Err(format!(
+            "its chunk table (stsc) is out of order (a run starts at chunk {} after one at chunk {}); runs must start at increasing chunks",
+            w[1].first_chunk, w[0].first_chunk
+        ));
+    }
+    let mut run = 0usize;
     let mut sample = 0usize;
     for (chunk, &chunk_offset) in offsets.iter().enumerate() {
-        // The run of stsc that covers this chunk (first_chunk counts from 1).
-        let per_chunk = stsc
-            .iter()
-            .rev()
-            .find(|e| e.first_chunk as usize <= chunk + 1)
-            .map_or(0, |e| e.samples_per_chunk) as usize;
+        if sample >= count {
+            break;
+        }
+        while run + 1 < stsc.len() && stsc[run + 1].first_chunk as usize <= chunk + 1 {
+            run += 1;
+        }
+        let per_chunk = match stsc.get(run) {
+            Some(e) if e.first_chunk as usize <= chunk + 1 => e.samples_per_chunk as usize,
+            _ => 0,
+        };
         let mut at = chunk_offset;
         for _ in 0..per_chunk {
             if sample >= count {
