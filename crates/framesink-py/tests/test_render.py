@@ -363,13 +363,9 @@ def test_join_to_file_object_and_gif(tmp_path: Path, smooth: np.ndarray) -> None
     assert np.all(np.diff(times) > 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: each GIF part's delays are rounded to centiseconds on their "
-    "own, so a joined GIF drifts (+1/3 cs per 20-frame part at 30 fps) from a single write's "
-    "times; 2 s parts at 30 fps (200 cs) do not drift",
-)
 def test_join_gif_times_continue(tmp_path: Path) -> None:
+    # Each 20-frame part's delays round 66.67 cs to 67 on their own; the joined GIF
+    # still has one write's times (framesink keeps the exact ones in the parts).
     frames = np.random.default_rng(13).random((300, 16, 16)) > 0.5
     gifs = []
     for k in range(0, 300, 20):

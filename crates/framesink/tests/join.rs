@@ -313,11 +313,11 @@ fn av1_parts_join_with_their_count_timing_and_pictures() {
     assert!(db >= 35.0, "PSNR {db:.2} dB against the source");
 }
 
-#[test]
-fn gif_parts_join_with_the_sum_of_their_frames_and_durations() {
-    let dir = TestDir::new("join_gif");
+/// GIF parts of `lengths` frames of the pattern at 30 fps, one after
+/// another (the first loops 3 times, the others 7), and `whole.gif`: all
+/// their frames in one write.
+fn gif_parts(dir: &TestDir, lengths: &[u32]) -> (Vec<PathBuf>, PathBuf) {
     let (w, h) = (96, 64);
-    let lengths = [10u32, 15, 20];
     let mut parts = Vec::new();
     let mut start = 0;
     for (i, n) in lengths.iter().enumerate() {
@@ -334,49 +334,159 @@ fn gif_parts_join_with_the_sum_of_their_frames_and_durations() {
         start += n;
         parts.push(p);
     }
+    let whole = dir.join("whole.gif");
+    encode_pattern_range(&whole, WriterConfig::default(), w, h, 0..start);
+    (parts, whole)
+}
+
+fn frame_times(path: &Path) -> Vec<f64> {
+    frame_infos(path).iter().map(|f| f.pts_time).collect()
+}
+
+#[test]
+fn gif_parts_join_with_the_times_of_one_write() {
+    // 10, 10 and 25 frames at 30 fps last 33.33, 33.33 and 83.33 cs: each
+    // part's delays round its own times (33, 33 and 83 cs), but the joined
+    // GIF continues each part where the one before really ended (framesink's
+    // times extension), so its delays are those of one write of the 45
+    // frames, 150 cs in all, not 149.
+    let dir = TestDir::new("join_gif");
+    let (parts, whole) = gif_parts(&dir, &[10, 10, 25]);
     let out = dir.join("joined.gif");
     let s = join_files(&out, &parts).unwrap();
     assert_eq!((s.frames, s.codec), (45, Codec::Gif));
+    assert!((s.duration_secs() - 1.5).abs() < 1e-9, "summary {s:?}");
 
     let p = probe(&out);
     assert_eq!(
         (p.codec_name.as_str(), p.frames, p.width, p.height),
-        ("gif", 45, w, h)
+        ("gif", 45, 96, 64)
     );
-    let durations: Vec<f64> = parts
+    assert_eq!(p.format_duration, probe(&whole).format_duration);
+    assert_eq!(frame_times(&out), frame_times(&whole));
+    // The parts' own delays add up to 33 + 33 + 83 cs: the join is not
+    // their sum, and the parts were rounded on their own.
+    let sum: f64 = parts
         .iter()
         .map(|p| probe(p).format_duration.parse::<f64>().unwrap())
-        .collect();
-    let total: f64 = durations.iter().sum();
-    let got: f64 = p.format_duration.parse().unwrap();
-    assert!(
-        (got - total).abs() < 1e-6,
-        "duration {got}, parts sum to {total} ({durations:?})"
-    );
-    assert!(
-        (s.duration_secs() - total).abs() < 1e-6,
-        "summary {}",
-        s.duration_secs()
-    );
-
-    // Each part's frames keep their times, shifted by the parts before.
-    let mut want_times = Vec::new();
-    let mut offset = 0.0;
-    for (part, d) in parts.iter().zip(&durations) {
-        want_times.extend(frame_infos(part).iter().map(|f| f.pts_time + offset));
-        offset += d;
-    }
-    let times: Vec<f64> = frame_infos(&out).iter().map(|f| f.pts_time).collect();
-    assert_eq!(times.len(), 45);
-    for (i, (a, b)) in times.iter().zip(&want_times).enumerate() {
-        assert!((a - b).abs() < 1e-6, "frame {i} at {a} s, want {b} s");
-    }
+        .sum();
+    assert!((sum - 1.49).abs() < 1e-9, "parts sum to {sum} s");
     // The pictures are the parts' own.
     let want: Vec<String> = parts.iter().flat_map(|p| framemd5(p)).collect();
     assert_eq!(framemd5(&out), want);
     // Loops: the first part's (3 plays: NETSCAPE2.0 repeat count 2).
     assert_eq!(gif_repeat(&std::fs::read(&out).unwrap()), Some(2));
     assert_eq!(gif_repeat(&std::fs::read(&parts[0]).unwrap()), Some(2));
+    // The joined GIF holds the times too: joined again, after a part, it
+    // keeps them.
+    let again = dir.join("again.gif");
+    join_files(&again, &[out.clone(), parts[0].clone()]).unwrap();
+    let whole55 = dir.join("whole55.gif");
+    encode_pattern_range(&whole55, WriterConfig::default(), 96, 64, 0..55);
+    // Frames 45..55 are part 0's pictures again, at one write's times.
+    assert_eq!(frame_times(&again), frame_times(&whole55));
+}
+
+/// `bytes` without framesink's times extension: a GIF as another program
+/// would write it, with delays only.
+fn without_times(bytes: &[u8]) -> Vec<u8> {
+    let at = bytes
+        .windows(11)
+        .position(|w| w == b"FRAMESNK1.0")
+        .expect("framesink's times extension");
+    assert_eq!(
+        bytes[at - 3..at],
+        [0x21, 0xFF, 11],
+        "an application extension"
+    );
+    let mut end = at + 11;
+    while bytes[end] != 0 {
+        end += 1 + bytes[end] as usize;
+    }
+    [&bytes[..at - 3], &bytes[end + 1..]].concat()
+}
+
+#[test]
+fn gif_parts_without_times_join_with_the_sum_of_their_delays() {
+    // GIFs from elsewhere (or edited after framesink wrote them: delays
+    // that are no longer the rounded times) have only their delays: each
+    // part starts where the delays before it end.
+    let dir = TestDir::new("join_gif_delays");
+    let (parts, whole) = gif_parts(&dir, &[10, 15, 20]);
+    let foreign: Vec<PathBuf> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let q = dir.join(&format!("foreign{i}.gif"));
+            std::fs::write(&q, without_times(&std::fs::read(p).unwrap())).unwrap();
+            q
+        })
+        .collect();
+    // An edited part: its first delay (in the first Graphic Control
+    // Extension) one centisecond longer, its times extension kept.
+    let mut edited = std::fs::read(&parts[2]).unwrap();
+    let gce = edited
+        .windows(3)
+        .position(|w| w == [0x21, 0xF9, 4])
+        .unwrap();
+    edited[gce + 4] += 1;
+    let edited_path = dir.join("edited.gif");
+    std::fs::write(&edited_path, &edited).unwrap();
+    // Mixed: a foreign first part (its centiseconds are then the joined
+    // GIF's ticks), framesink's second, the edited third.
+    let inputs = [foreign[0].clone(), parts[1].clone(), edited_path.clone()];
+    for (name, inputs) in [("foreign", &foreign[..]), ("mixed", &inputs[..])] {
+        let out = dir.join(&format!("{name}.gif"));
+        let s = join_files(&out, inputs).unwrap();
+        assert_eq!(s.frames, 45, "{name}");
+        let mut want = Vec::new();
+        let mut offset = 0.0;
+        for part in inputs {
+            let times = frame_times(part);
+            want.extend(times.iter().map(|t| t + offset));
+            offset += probe(part).format_duration.parse::<f64>().unwrap();
+        }
+        let got = frame_times(&out);
+        assert_eq!(got.len(), 45, "{name}");
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "{name}: frame {i} at {a} s, want {b} s"
+            );
+        }
+        assert!((s.duration_secs() - offset).abs() < 1e-6, "{name}: {s:?}");
+        assert_ne!(got, frame_times(&whole), "{name}");
+    }
+}
+
+#[test]
+fn gif_parts_of_other_frame_rates_join() {
+    // 30 fps (90000 ticks a second) and 7 fps (90006): the second part's
+    // times are taken into the first's ticks.
+    let dir = TestDir::new("join_gif_rates");
+    let (a, b) = (dir.join("a.gif"), dir.join("b.gif"));
+    encode_pattern_range(&a, WriterConfig::default(), 32, 32, 0..9);
+    encode_pattern_range(
+        &b,
+        WriterConfig::default().with_fps(Rational::new(7, 1)),
+        32,
+        32,
+        9..16,
+    );
+    let out = dir.join("joined.gif");
+    let s = join_files(&out, &[a.clone(), b.clone()]).unwrap();
+    assert_eq!(s.frames, 16);
+    // 9 frames at 30 fps end at 0.3 s, then 7 at 7 fps: 1.3 s in all.
+    assert!((s.duration_secs() - 1.3).abs() < 1e-4, "{s:?}");
+    let got = frame_times(&out);
+    let want: Vec<f64> = (0..9)
+        .map(|i| (i as f64 / 30.0 * 100.0).round() / 100.0)
+        .chain((0..7).map(|i| ((0.3 + i as f64 / 7.0) * 100.0).round() / 100.0))
+        .collect();
+    assert_eq!(got.len(), 16);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((g - w).abs() < 1e-6, "frame {i} at {g} s, want {w} s");
+    }
 }
 
 /// The repeat count of a GIF's NETSCAPE2.0 loop extension.

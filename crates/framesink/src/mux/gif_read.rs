@@ -2,8 +2,10 @@
 //! transparency and delay, without decoding a pixel. framesink's GIFs hold
 //! whole frames, each with its own palette; so must a part.
 
-use std::io::{BufReader, Read, Seek};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
+use super::gif::{Times, APPLICATION_LABEL, TIMES_APPLICATION};
+use super::gif_centiseconds;
 use crate::config::Codec;
 use crate::encode::{ImageInfo, Packet};
 use crate::error::Result;
@@ -12,10 +14,16 @@ use crate::segment::{Joiner, StreamInfo};
 /// Centiseconds: GIF delays are in hundredths of a second.
 const TIMESCALE: u32 = 100;
 
+/// The most bytes of framesink's times extension that are read (a
+/// constant frame rate takes a dozen).
+const MAX_TIMES_BYTES: u64 = 1 << 24;
+
 /// Reads the whole part (checked first, so a bad part writes nothing), then
 /// copies its frames into `joiner` as one segment.
-pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str) -> Result<()> {
+pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, mut reader: R, part: &str) -> Result<()> {
     let bad = |joiner: &Joiner, m: String| joiner.fail_part(m);
+    let exact = find_times(&mut reader);
+    reader.seek(SeekFrom::Start(0))?;
     let mut options = gif::DecodeOptions::new();
     options.skip_frame_decoding(true);
     options.set_memory_limit(gif::MemoryLimit::Bytes(
@@ -27,6 +35,7 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
     let (width, height) = (decoder.width() as u32, decoder.height() as u32);
     let global = decoder.global_palette().map(<[u8]>::to_vec);
     let mut packets = Vec::new();
+    let mut delays = Vec::new();
     let mut pts = 0u64;
     loop {
         let frame = match decoder.read_next_frame() {
@@ -80,6 +89,7 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
                 transparent: frame.transparent,
             }),
         });
+        delays.push(frame.delay);
         // A delay of 0 is shown by browsers as 10 cs: count it so.
         pts += if frame.delay == 0 {
             10
@@ -90,7 +100,36 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
     if packets.is_empty() {
         return Err(bad(joiner, "it holds no frames".into()));
     }
-    let mut info = StreamInfo::new(Codec::Gif, width, height, TIMESCALE, 0);
+    // The times: framesink's exact ones where the part has them and its
+    // delays are theirs, rounded; else its delays. Then in the ticks of the
+    // first part, so parts of other frame rates join too.
+    let (mut timescale, mut end) = (TIMESCALE, pts);
+    if let Some(times) = exact.filter(|t| rounds_to(t, &delays)) {
+        let mut at = 0u64;
+        let steps = times
+            .runs
+            .iter()
+            .flat_map(|&(step, n)| (0..n).map(move |_| step));
+        for (packet, step) in packets.iter_mut().zip(steps) {
+            packet.pts = at;
+            at += step;
+        }
+        (timescale, end) = (times.timescale, at);
+    }
+    let target = joiner
+        .info()
+        .filter(|i| i.codec == Codec::Gif)
+        .map_or(timescale, |i| i.timescale);
+    if target != timescale {
+        let rescale = |t: u64| {
+            ((t as u128 * 2 * target as u128 + timescale as u128) / (2 * timescale as u128)) as u64
+        };
+        for p in &mut packets {
+            p.pts = rescale(p.pts);
+        }
+        end = rescale(end);
+    }
+    let mut info = StreamInfo::new(Codec::Gif, width, height, target, 0);
     info.loops = match decoder.repeat() {
         gif::Repeat::Infinite => None,
         gif::Repeat::Finite(n) => Some(n.saturating_add(1)),
@@ -99,5 +138,147 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, reader: R, part: &str)
     for p in packets {
         joiner.packet(p)?;
     }
-    joiner.end(pts)
+    joiner.end(end)
+}
+
+/// Whether `times` are the exact times of frames with these `delays`:
+/// as many frames, each delay its times rounded to centiseconds (as the
+/// writer makes them). A GIF edited after framesink wrote it keeps the
+/// extension and loses this.
+fn rounds_to(times: &Times, delays: &[u16]) -> bool {
+    if times.frames() != delays.len() as u64 {
+        return false;
+    }
+    // The writer rounds the times themselves, which need not start at 0.
+    let mut at = times.first;
+    let steps = times
+        .runs
+        .iter()
+        .flat_map(|&(step, n)| (0..n).map(move |_| step));
+    for (&delay, step) in delays.iter().zip(steps) {
+        let Some(next) = at.checked_add(step) else {
+            return false;
+        };
+        let cs = gif_centiseconds(next, times.timescale) - gif_centiseconds(at, times.timescale);
+        if step == 0 || cs.min(u16::MAX as u64) != delay as u64 {
+            return false;
+        }
+        at = next;
+    }
+    true
+}
+
+/// framesink's frame times ([`Times`]) in a GIF, if it holds them: its
+/// blocks walked without decoding a pixel. Anything this walk does not
+/// follow means none (the gif crate reads the frames and names what is
+/// wrong with them).
+fn find_times<R: Read>(reader: R) -> Option<Times> {
+    let mut r = BufReader::new(reader);
+    let mut screen = [0u8; 13]; // signature, logical screen descriptor
+    r.read_exact(&mut screen).ok()?;
+    skip_color_table(&mut r, screen[10])?;
+    let mut found = None;
+    loop {
+        let mut block = [0u8; 1];
+        match r.read_exact(&mut block) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return found,
+            Err(_) => return None,
+        }
+        match block[0] {
+            0x3B => return found, // the trailer
+            0x21 => {
+                let mut label = [0u8; 1];
+                r.read_exact(&mut label).ok()?;
+                let mut len = [0u8; 1];
+                r.read_exact(&mut len).ok()?;
+                if len[0] == 0 {
+                    continue; // an extension without data
+                }
+                let mut first = vec![0u8; len[0] as usize];
+                r.read_exact(&mut first).ok()?;
+                let ours = label[0] == APPLICATION_LABEL && first == TIMES_APPLICATION;
+                let data = sub_blocks(&mut r, ours)?;
+                if ours {
+                    found = Times::decode(&data);
+                }
+            }
+            0x2C => {
+                let mut descriptor = [0u8; 9];
+                r.read_exact(&mut descriptor).ok()?;
+                skip_color_table(&mut r, descriptor[8])?;
+                let mut code_size = [0u8; 1];
+                r.read_exact(&mut code_size).ok()?;
+                sub_blocks(&mut r, false)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Skips the colour table that a descriptor's packed byte announces.
+fn skip_color_table<R: Read>(r: &mut R, packed: u8) -> Option<()> {
+    if packed & 0x80 == 0 {
+        return Some(());
+    }
+    skip(r, 3 << ((packed & 7) + 1))
+}
+
+/// Reads sub-blocks up to the terminator, keeping their bytes if `keep`
+/// (up to [`MAX_TIMES_BYTES`]).
+fn sub_blocks<R: Read>(r: &mut R, keep: bool) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    loop {
+        let mut len = [0u8; 1];
+        r.read_exact(&mut len).ok()?;
+        let n = len[0] as usize;
+        if n == 0 {
+            return Some(data);
+        }
+        if keep && (data.len() + n) as u64 <= MAX_TIMES_BYTES {
+            let at = data.len();
+            data.resize(at + n, 0);
+            r.read_exact(&mut data[at..]).ok()?;
+        } else if keep {
+            return None;
+        } else {
+            skip(r, n as u64)?;
+        }
+    }
+}
+
+fn skip<R: Read>(r: &mut R, n: u64) -> Option<()> {
+    (io::copy(&mut r.take(n), &mut io::sink()).ok()? == n).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{rounds_to, Times};
+
+    #[test]
+    fn times_are_checked_against_the_delays_they_round() {
+        // 30 fps in 90 kHz ticks from frame 7 (23.33 cs): the writer rounds
+        // the times themselves (23, 27, 30, 33 cs), so the delays are 4, 3,
+        // 3 cs, not the 3, 4, 3 of the same steps from 0.
+        let times = Times {
+            timescale: 90_000,
+            first: 7 * 3000,
+            runs: vec![(3000, 3)],
+        };
+        assert!(rounds_to(&times, &[4, 3, 3]));
+        assert!(!rounds_to(&times, &[3, 4, 3]));
+        // As many frames as delays, and no step of 0.
+        assert!(!rounds_to(&times, &[4, 3]));
+        let zero = Times {
+            runs: vec![(0, 1)],
+            ..times.clone()
+        };
+        assert!(!rounds_to(&zero, &[0]));
+        // Times past 2^64 ticks are not followed.
+        let huge = Times {
+            first: u64::MAX - 1,
+            ..times
+        };
+        assert!(!rounds_to(&huge, &[4, 3, 3]));
+    }
 }
