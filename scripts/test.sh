@@ -28,7 +28,7 @@ cargo test --release -j2 --workspace
 
 step "Python package: the manylinux wheel (scripts/wheel.sh), installed; pytest tests it"
 bash scripts/wheel.sh
-python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy cloudpickle "dask[array]" distributed "imageio>=2.28" "xarray" "pillow" 2>&1 | grep -v "as the 'root' user" || true
+python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" numpy ruff mypy cloudpickle "dask[array]" distributed "imageio>=2.28" "xarray" "pillow" "pyvista" 2>&1 | grep -v "as the 'root' user" || true
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --force-reinstall --no-deps dist/framesink-*-cp39-abi3-*manylinux_2_17_x86_64.whl
 
 step "ruff, mypy, stubtest"

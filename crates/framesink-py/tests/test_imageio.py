@@ -394,6 +394,43 @@ def test_metadata_pairs_and_metadata_merge(tmp_path: Path, ffmpeg_hidden: Hide) 
     )
 
 
+def test_pyvista_itself(tmp_path: Path, ffmpeg_hidden: Hide) -> None:
+    """pyvista from PyPI (VTK rendering off screen), its own open_movie/open_gif with
+    format="framesink": a turning sphere and cube, written with no ffmpeg."""
+    pv = pytest.importorskip("pyvista")
+    # The plotters are made first: pyvista runs `xset -q` to see if there is a
+    # display. From open_movie on, no subprocess may start.
+    sphere = pv.Plotter(off_screen=True, window_size=(320, 240))
+    sphere.set_background("white")
+    sphere.add_mesh(pv.Sphere(), color="tan")
+    cube = pv.Plotter(off_screen=True, window_size=(160, 120))
+    cube.set_background("white")
+    cube.add_mesh(pv.Cube(), color="red")
+    with ffmpeg_hidden():
+        sphere.open_movie(str(tmp_path / "sphere.mp4"), framerate=24, format="framesink")
+        for i in range(48):
+            sphere.camera.azimuth = i * 7.5
+            sphere.write_frame()
+        sphere.close()
+        cube.open_gif(str(tmp_path / "cube.gif"), fps=10, format="framesink")
+        for i in range(20):
+            cube.camera.azimuth = i * 18
+            cube.write_frame()
+        cube.close()
+    mp4 = probe(tmp_path / "sphere.mp4")
+    assert (mp4.codec_name, mp4.pix_fmt, mp4.r_frame_rate) == ("h264", "yuv420p", "24/1")
+    assert (mp4.width, mp4.height, mp4.frames) == (320, 240, 48)
+    gif = probe(tmp_path / "cube.gif")
+    assert (gif.codec_name, gif.width, gif.height, gif.frames) == ("gif", 160, 120, 20)
+    # What VTK drew: a tan sphere in the middle of a white window.
+    frame = decode_rgb(tmp_path / "sphere.mp4", limit=1)[0].astype(int)
+    assert np.all(frame[5, 5] > 235), frame[5, 5]
+    red, green, blue = frame[120, 160]
+    assert red > green > blue and red - blue > 40, frame[120, 160]
+    # The cube turns: its frames differ.
+    assert len(set(framemd5(tmp_path / "cube.gif"))) > 1
+
+
 def test_pyvista_open_movie_and_open_gif_calls(tmp_path: Path, ffmpeg_hidden: Hide) -> None:
     """Plotter.open_movie(path, framerate=24, quality=5, format="framesink") and
     open_gif(path, fps=10, format="framesink"), then write_frame() and close(),
