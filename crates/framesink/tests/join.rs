@@ -1111,3 +1111,29 @@ fn a_chunk_table_out_of_order_is_refused() {
     assert_invalid_part(r, 1, "part.mp4", &["stsc", "out of order", "chunk 1"]);
     assert_eq!(probe_bytes(&dir, "kept.mp4", &out), 30, "the part before");
 }
+
+/// Parts that end on an IDR picture, joined: the next part's first IDR had
+/// the same idr_pic_id (each part numbers its own from 1); two IDR pictures
+/// in a row must differ in it (H.264 7.4.3), so the join renumbers it.
+#[test]
+fn joined_idr_pictures_in_a_row_have_distinct_idr_pic_ids() {
+    let dir = TestDir::new("join_idr_ids");
+    let config = || {
+        WriterConfig::default()
+            .with_keyframe_interval(1)
+            .with_threads(1)
+    };
+    let mut parts = Vec::new();
+    for (i, range) in [0..1, 1..2, 2..5].into_iter().enumerate() {
+        let p = dir.join(&format!("part{i}.mp4"));
+        encode_pattern_range(&p, config(), W, H, range);
+        parts.push(p);
+    }
+    let out = dir.join("joined.mp4");
+    join_files(&out, &parts).unwrap();
+    let before: Vec<u32> = parts.iter().flat_map(|p| idr_pic_ids(p)).collect();
+    assert_eq!(before, [1, 1, 1, 2, 3]);
+    assert_eq!(idr_pic_ids(&out), [1, 2, 1, 2, 3]);
+    let want: Vec<String> = parts.iter().flat_map(|p| framemd5(p)).collect();
+    assert_eq!(framemd5(&out), want);
+}

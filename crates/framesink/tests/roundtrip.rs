@@ -778,3 +778,31 @@ fn reusing_the_caller_buffer_after_push_is_safe() {
     let db = pattern_psnr(&path, w, h, n);
     assert!(db >= 35.0, "PSNR {db:.2}");
 }
+
+/// Every frame a keyframe, two or three encoders in turn: each OpenH264
+/// instance numbers its own IDRs (1, 1, 2, 2, ... came out), but two IDR
+/// pictures in a row must differ in idr_pic_id (H.264 7.4.3). The writer
+/// renumbers the repeats; the pictures are those of one encoder.
+#[test]
+fn idr_pictures_in_a_row_have_distinct_idr_pic_ids() {
+    let dir = TestDir::new("idr_ids");
+    let all_intra = |threads| {
+        WriterConfig::default()
+            .with_keyframe_interval(1)
+            .with_threads(threads)
+    };
+    let one = dir.join("one.mp4");
+    encode_pattern(&one, all_intra(1), 64, 48, 12);
+    assert_eq!(idr_pic_ids(&one), (1..=12).collect::<Vec<_>>());
+    for threads in [2, 3] {
+        let path = dir.join(&format!("threads{threads}.mp4"));
+        encode_pattern(&path, all_intra(threads), 64, 48, 12);
+        let ids = idr_pic_ids(&path);
+        assert_eq!(ids.len(), 12, "threads {threads}: {ids:?}");
+        assert!(
+            ids.windows(2).all(|w| w[0] != w[1]),
+            "threads {threads}: {ids:?}"
+        );
+        assert_eq!(framemd5(&path), framemd5(&one), "threads {threads}");
+    }
+}

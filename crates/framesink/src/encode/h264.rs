@@ -512,6 +512,7 @@ mod assembly {
 mod tests {
     use super::*;
     use crate::color::YuvPicture;
+    use crate::mux::avc::tests::idr_pic_ids;
 
     fn settings(width: u32, height: u32, qp: u8) -> H264Settings {
         H264Settings {
@@ -619,67 +620,6 @@ mod tests {
         assert_eq!((qp, total), (21, 5044));
     }
 
-    /// Reads bits from a NAL unit's payload (emulation prevention removed).
-    struct Bits(Vec<u8>, usize);
-
-    impl Bits {
-        fn new(nal: &[u8]) -> Bits {
-            let mut rbsp = Vec::new();
-            for &b in &nal[1..] {
-                if b == 3 && rbsp.ends_with(&[0, 0]) {
-                    continue;
-                }
-                rbsp.push(b);
-            }
-            Bits(rbsp, 0)
-        }
-        fn u(&mut self, n: usize) -> u32 {
-            let mut v = 0;
-            for _ in 0..n {
-                v = v << 1 | (self.0[self.1 / 8] >> (7 - self.1 % 8) & 1) as u32;
-                self.1 += 1;
-            }
-            v
-        }
-        fn ue(&mut self) -> u32 {
-            let mut zeros = 0;
-            while self.u(1) == 0 {
-                zeros += 1;
-            }
-            (1 << zeros) - 1 + self.u(zeros)
-        }
-    }
-
-    /// `idr_pic_id` of an IDR packet, with `sps` for the frame_num length.
-    fn idr_pic_id(sps: &[u8], packet: &[u8]) -> u32 {
-        let mut s = Bits::new(sps);
-        let profile = s.u(8);
-        s.u(16);
-        s.ue();
-        assert_eq!(profile, 100);
-        assert_eq!(s.ue(), 1, "4:2:0");
-        s.ue();
-        s.ue();
-        s.u(1);
-        assert_eq!(s.u(1), 0, "no scaling matrices");
-        let frame_num_bits = s.ue() as usize + 4;
-        let mut at = 0;
-        while at < packet.len() {
-            let len = u32::from_be_bytes(packet[at..at + 4].try_into().unwrap()) as usize;
-            let nal = &packet[at + 4..at + 4 + len];
-            if nal[0] & 0x1f == 5 {
-                let mut b = Bits::new(nal);
-                b.ue();
-                b.ue();
-                b.ue();
-                b.u(frame_num_bits);
-                return b.ue();
-            }
-            at += 4 + len;
-        }
-        panic!("no IDR slice in the packet");
-    }
-
     /// A frame that does not fit (code 3) is coded again by a new OpenH264
     /// instance at a higher QP, as an IDR whose idr_pic_id differs from the
     /// IDR just before; the next keyframe goes back to the QP asked for.
@@ -709,8 +649,8 @@ mod tests {
         let Some(CodecConfig::Avc { sps, .. }) = enc.codec_config().cloned() else {
             panic!("no parameter sets")
         };
-        let first = idr_pic_id(&sps, &out[0].data);
-        let second = idr_pic_id(&sps, &out[1].data);
+        let first = idr_pic_ids(&sps, &out[0].data)[0];
+        let second = idr_pic_ids(&sps, &out[1].data)[0];
         assert_ne!(first, second, "two IDRs in a row with idr_pic_id {first}");
     }
 }

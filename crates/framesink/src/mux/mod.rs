@@ -2,6 +2,7 @@
 
 #[cfg(feature = "apng")]
 pub mod apng;
+pub(crate) mod avc;
 #[cfg(feature = "ffmpeg")]
 pub mod ffmpeg;
 #[cfg(feature = "gif")]

@@ -12,6 +12,7 @@ use mp4_atom::{
     TrunEntry, TrunSamples, Url, Visual, Vmhd,
 };
 
+use super::avc::IdrPicIds;
 use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, IoContext, Result};
@@ -55,6 +56,8 @@ pub struct Mp4Muxer {
     guessed: Option<u64>,
     /// Tags and creation time; none by default (and then no `udta` at all).
     metadata: Metadata,
+    /// H.264: keeps IDR pictures in a row from sharing an `idr_pic_id`.
+    idr_ids: Option<IdrPicIds>,
 }
 
 fn ftyp(config: Option<&CodecConfig>) -> Ftyp {
@@ -109,6 +112,7 @@ impl Mp4Muxer {
             fragment_frames: None,
             guessed: None,
             metadata: Metadata::default(),
+            idr_ids: None,
         }
     }
 
@@ -179,7 +183,7 @@ impl Mp4Muxer {
     }
 
     /// Adds the next packet (in presentation order, `pts` increasing).
-    pub fn write_packet(&mut self, packet: Packet, config: Option<&CodecConfig>) -> Result<()> {
+    pub fn write_packet(&mut self, mut packet: Packet, config: Option<&CodecConfig>) -> Result<()> {
         if self.pos == 0 {
             if let Some(c) = config {
                 self.config = Some(c.clone());
@@ -189,7 +193,13 @@ impl Mp4Muxer {
                     "the first packet came without codec parameters".into(),
                 ));
             }
+            if let Some(CodecConfig::Avc { sps, .. }) = &self.config {
+                self.idr_ids = Some(IdrPicIds::new(sps));
+            }
             self.write_init()?;
+        }
+        if let Some(ids) = &mut self.idr_ids {
+            ids.fix(&mut packet);
         }
         self.settle(packet.pts)?;
         if let Some(first) = self.pending.first() {

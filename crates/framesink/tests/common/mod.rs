@@ -253,6 +253,25 @@ fn framemd5_command(path: &Path) -> Command {
     cmd
 }
 
+/// The `idr_pic_id` of every IDR slice of `path`'s H.264 stream, in
+/// decoding order, as ffmpeg's `trace_headers` bitstream filter reads them.
+pub fn idr_pic_ids(path: &Path) -> Vec<u32> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-c", "copy", "-bsf:v", "trace_headers"])
+        .args(["-f", "null", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run ffmpeg");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+        .lines()
+        .filter(|l| l.split_whitespace().nth(4) == Some("idr_pic_id"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect()
+}
+
 /// The hash column of `ffmpeg -f framemd5` output.
 fn framemd5_hashes(out: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(out)
