@@ -32,8 +32,8 @@ python3 -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --force-reinstall --no-deps dist/framesink-*-cp39-abi3-*manylinux_2_17_x86_64.whl
 
 step "ruff, mypy, stubtest"
-ruff check crates/framesink-py examples
-ruff format --check crates/framesink-py examples
+ruff check crates/framesink-py examples scripts
+ruff format --check crates/framesink-py examples scripts
 (cd crates/framesink-py && python3 -m mypy python/framesink)
 python3 -m mypy.stubtest framesink._framesink
 
