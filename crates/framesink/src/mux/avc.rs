@@ -213,8 +213,11 @@ const MAX_IDR_PIC_ID: u64 = 65535;
 /// the code flipped (1 <-> 2, 3 <-> 4, ...). 0 has none (its code is 1 bit),
 /// nor has 65535 (its other, 65536, is out of range).
 fn same_length_other(id: u32) -> Option<u32> {
+    if id == 0 {
+        return None;
+    }
     let other = ((id as u64 + 1) ^ 1) - 1;
-    (id != 0 && other <= MAX_IDR_PIC_ID).then_some(other as u32)
+    (other <= MAX_IDR_PIC_ID).then_some(other as u32)
 }
 
 /// The NAL units of a packet (4-byte lengths): (start of the unit, its
