@@ -152,3 +152,77 @@ def test_fragmented_stream_plays_in_chromium(tmp_path: Path) -> None:
     got = play(tmp_path, movie, x=8, y=8, seek=1.5)
     assert (got["w"], got["h"]) == (64, 64)
     assert all(abs(a - b) <= 6 for a, b in zip(got["px"][:3], COLOUR)), got["px"]
+
+
+# Chromium's own image decoder (WebCodecs ImageDecoder): every frame of a GIF, and
+# how long it shows, as the browser will play it.
+GIF_PAGE = """<!doctype html><html><body><canvas id="c"></canvas><pre id="out">pending</pre>
+<script>
+const out = document.getElementById('out');
+const xhr = new XMLHttpRequest();
+xhr.open('GET', '{src}');
+xhr.responseType = 'arraybuffer';
+xhr.onerror = () => {{ out.textContent = 'error loading {src}'; }};
+xhr.onload = async () => {{
+  try {{
+    const d = new ImageDecoder({{data: xhr.response, type: 'image/gif'}});
+    await d.tracks.ready;
+    await d.completed;
+    const track = d.tracks.selectedTrack, durations = [];
+    let px = null, w = 0, h = 0;
+    for (let i = 0; i < track.frameCount; i++) {{
+      const r = await d.decode({{frameIndex: i}});
+      durations.push(r.image.duration);
+      if (i === 0) {{
+        const c = document.getElementById('c');
+        w = c.width = r.image.displayWidth; h = c.height = r.image.displayHeight;
+        const g = c.getContext('2d'); g.drawImage(r.image, 0, 0);
+        px = Array.from(g.getImageData({x}, {y}, 1, 1).data);
+      }}
+      r.image.close();
+    }}
+    out.textContent = JSON.stringify({{frames: track.frameCount, w: w, h: h, px: px,
+      loops: track.repetitionCount === Infinity ? 'forever' : track.repetitionCount,
+      durations: durations}});
+  }} catch (e) {{ out.textContent = 'error ' + e; }}
+}};
+xhr.send();
+</script></body></html>"""
+
+
+def decode_gif(tmp_path: Path, gif: Path, x: int, y: int) -> dict[str, Any]:
+    page = tmp_path / "gif.html"
+    page.write_text(GIF_PAGE.format(src=gif.name, x=x, y=y))
+    for _ in range(8):  # as play(): ask again while Chromium is still decoding
+        text = _dump(page)
+        if text != "pending":
+            break
+    assert text.startswith("{"), f"Chromium says: {text}"
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def test_gif_and_joined_gif_play_in_chromium(tmp_path: Path) -> None:
+    """framesink's GIFs carry an application extension of their own (the frames' exact
+    times, for join): Chromium skips it and shows every frame for its delay."""
+    h, w = 48, 64
+    one = tmp_path / "one.gif"
+    framesink.write(one, frames(30, h, w), fps=30)
+    assert b"FRAMESNK1.0" in one.read_bytes()
+    got = decode_gif(tmp_path, one, x=w // 4, y=h // 4)
+    assert (got["frames"], got["w"], got["h"], got["loops"]) == (30, w, h, "forever")
+    # 30 fps in centiseconds: 3, 4, 3, 3, 4, 3, ... (microseconds here), 1 s in all.
+    assert set(got["durations"]) == {30_000, 40_000}, got["durations"]
+    assert sum(got["durations"]) == 1_000_000
+    assert all(abs(a - b) <= 8 for a, b in zip(got["px"][:3], COLOUR)), got["px"]
+    # Two parts of 20 frames joined: 40 frames in 4/3 s, as one write of them.
+    parts = [tmp_path / "a.gif", tmp_path / "b.gif"]
+    for part in parts:
+        framesink.write(part, frames(20, h, w), fps=30)
+    joined = tmp_path / "joined.gif"
+    framesink.join(joined, parts)
+    whole = tmp_path / "whole.gif"
+    framesink.write(whole, frames(40, h, w), fps=30)
+    got_joined = decode_gif(tmp_path, joined, x=w // 4, y=h // 4)
+    assert got_joined["frames"] == 40
+    assert got_joined["durations"] == decode_gif(tmp_path, whole, 0, 0)["durations"]
+    assert sum(got_joined["durations"]) == 1_330_000
