@@ -70,8 +70,7 @@ pub fn comment_text(metadata: &Metadata) -> Option<String> {
     }
 }
 
-/// Delays are differences of rounded centiseconds, so rounding errors never add up.
-use super::gif_centiseconds as centiseconds;
+use super::gif_delay;
 
 /// The identifier and authentication code of framesink's Application
 /// Extension, which holds the frames' exact times ([`Times`]).
@@ -114,6 +113,13 @@ impl Times {
             Some((s, n)) if *s == step => *n += 1,
             _ => self.runs.push((step, 1)),
         }
+    }
+
+    /// Each frame's step, in order.
+    pub fn steps(&self) -> impl Iterator<Item = u64> + '_ {
+        self.runs
+            .iter()
+            .flat_map(|&(step, n)| (0..n).map(move |_| step))
     }
 
     /// How many frames the runs cover (saturating).
@@ -233,11 +239,11 @@ impl GifMuxer {
         let image = p
             .image
             .ok_or_else(|| Error::Mux("a GIF frame came without its palette".into()))?;
-        let delay = centiseconds(next_pts, self.timescale) - centiseconds(p.pts, self.timescale);
+        let delay = gif_delay(p.pts, next_pts, self.timescale);
         let frame = gif::Frame {
             width: self.width,
             height: self.height,
-            delay: delay.min(u16::MAX as u64) as u16,
+            delay,
             // Each frame is whole: clear to transparent before the next one.
             dispose: if image.transparent.is_some() {
                 gif::DisposalMethod::Background
@@ -298,7 +304,8 @@ impl Muxer for GifMuxer {
 
 #[cfg(test)]
 mod tests {
-    use super::{centiseconds, Times};
+    use super::super::gif_centiseconds as centiseconds;
+    use super::Times;
 
     #[test]
     fn times_round_trip_and_refuse_anything_else() {

@@ -5,10 +5,11 @@
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use super::gif::{Times, APPLICATION_LABEL, TIMES_APPLICATION};
-use super::gif_centiseconds;
+use super::gif_delay;
 use crate::config::Codec;
 use crate::encode::{ImageInfo, Packet};
 use crate::error::Result;
+use crate::frame::Timestamp;
 use crate::segment::{Joiner, StreamInfo};
 
 /// Centiseconds: GIF delays are in hundredths of a second.
@@ -106,11 +107,7 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, mut reader: R, part: &
     let (mut timescale, mut end) = (TIMESCALE, pts);
     if let Some(times) = exact.filter(|t| rounds_to(t, &delays)) {
         let mut at = 0u64;
-        let steps = times
-            .runs
-            .iter()
-            .flat_map(|&(step, n)| (0..n).map(move |_| step));
-        for (packet, step) in packets.iter_mut().zip(steps) {
+        for (packet, step) in packets.iter_mut().zip(times.steps()) {
             packet.pts = at;
             at += step;
         }
@@ -122,12 +119,22 @@ pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, mut reader: R, part: &
         .map_or(timescale, |i| i.timescale);
     if target != timescale {
         let rescale = |t: u64| {
-            ((t as u128 * 2 * target as u128 + timescale as u128) / (2 * timescale as u128)) as u64
+            Timestamp {
+                num: t,
+                den: timescale as u64,
+            }
+            .to_ticks(target)
+            .ok_or_else(|| {
+                bad(
+                    joiner,
+                    format!("its frame times overflow in the first part's time base ({target} ticks a second)"),
+                )
+            })
         };
         for p in &mut packets {
-            p.pts = rescale(p.pts);
+            p.pts = rescale(p.pts)?;
         }
-        end = rescale(end);
+        end = rescale(end)?;
     }
     let mut info = StreamInfo::new(Codec::Gif, width, height, target, 0);
     info.loops = match decoder.repeat() {
@@ -151,16 +158,11 @@ fn rounds_to(times: &Times, delays: &[u16]) -> bool {
     }
     // The writer rounds the times themselves, which need not start at 0.
     let mut at = times.first;
-    let steps = times
-        .runs
-        .iter()
-        .flat_map(|&(step, n)| (0..n).map(move |_| step));
-    for (&delay, step) in delays.iter().zip(steps) {
+    for (&delay, step) in delays.iter().zip(times.steps()) {
         let Some(next) = at.checked_add(step) else {
             return false;
         };
-        let cs = gif_centiseconds(next, times.timescale) - gif_centiseconds(at, times.timescale);
-        if step == 0 || cs.min(u16::MAX as u64) != delay as u64 {
+        if step == 0 || gif_delay(at, next, times.timescale) != delay {
             return false;
         }
         at = next;

@@ -22,6 +22,14 @@ pub fn gif_centiseconds(pts: u64, timescale: u32) -> u64 {
     (pts as u128 * 200 / timescale as u128).div_ceil(2) as u64
 }
 
+/// The GIF delay of a frame from `pts` to `next` (ticks): the difference of
+/// their rounded centiseconds, so rounding errors never add up; at most
+/// 65535 cs, the field's limit.
+pub(crate) fn gif_delay(pts: u64, next: u64, timescale: u32) -> u16 {
+    let cs = gif_centiseconds(next, timescale) - gif_centiseconds(pts, timescale);
+    cs.min(u16::MAX as u64) as u16
+}
+
 /// What every container writer does.
 pub trait Muxer: Send {
     /// Adds the next packet, in presentation order; `config` is the codec's
