@@ -168,6 +168,37 @@ def decode_rgb(media: Media, limit: int | None = None) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
 
 
+def decode_luma(media: Media) -> np.ndarray:
+    """The Y plane of every frame as ffmpeg decodes it, untouched: (N, H, W) uint8.
+
+    No colour conversion and no chroma interpolation (both of which mix a pixel
+    with its neighbours): what the stream holds, for checks of single pixels.
+    """
+    with _as_path(media) as path:
+        width, height = _size(path)
+        raw = _run(
+            [
+                FFMPEG,
+                "-v",
+                "error",
+                "-i",
+                path,
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "yuv420p",  # the stream's own: copied, not converted
+                "-fps_mode",
+                "passthrough",
+                "-",
+            ]
+        )
+    luma, chroma = width * height, ((width + 1) // 2) * ((height + 1) // 2)
+    frame_bytes = luma + 2 * chroma
+    assert len(raw) % frame_bytes == 0, f"{len(raw)} bytes is not a whole number of frames"
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, frame_bytes)
+    return frames[:, :luma].reshape(-1, height, width)
+
+
 def framemd5(media: Media) -> list[str]:
     """The md5 of every decoded frame of the first video stream, in order (ffmpeg's
     framemd5, in the stream's own pixel format: exact, no colour conversion)."""

@@ -20,6 +20,7 @@ import pytest
 from _media import (
     FFMPEG,
     FFPROBE,
+    decode_luma,
     decode_rgb,
     frame_times,
     probe,
@@ -320,6 +321,12 @@ def test_bad_frame_shapes_raise_invalid_frame_error(shape: tuple[int, ...]) -> N
 # ---------------------------------------------------------------- sizes
 
 
+# At QP 0 (quantiser step 0.625) OpenH264 reconstructs each luma sample within
+# 1 level of its input (measured on these frames, x86 and arm64): a padded
+# pixel and the edge it copies are then at most 2 levels apart.
+PADDED_EDGE_AT_QP0 = 2
+
+
 @pytest.mark.parametrize("channels", [1, 3, 4])
 @pytest.mark.parametrize(("h", "w"), [(34, 45), (33, 44), (33, 45)])
 def test_odd_size_warns_once_and_pads_to_even(channels: int, h: int, w: int) -> None:
@@ -340,11 +347,22 @@ def test_odd_size_warns_once_and_pads_to_even(channels: int, h: int, w: int) -> 
     expected = rgb if channels > 1 else np.repeat(rgb[..., :1], 3, axis=-1)
     # the picture is not stretched: the original pixels are where they were
     assert psnr(np.ascontiguousarray(decoded[:, :h, :w]), expected) >= 35.0
-    # and the padding repeats the last column / row
+    # and the padding repeats the last column / row (framesink copies the edge
+    # exactly: color/mod.rs pad_plane). Checked on what the stream holds, its
+    # luma with no colour conversion, at quality=100 (QP 0). The old check,
+    # 12 levels in RGB at the default quality, measured the codec and the
+    # converter, not the padding: the edge and its copy are each coded lossily
+    # (up to 7 levels apart in luma here), and the RGB decode interpolates
+    # chroma across the last rows, where this content changes by up to 15
+    # levels a row (6 levels apart even at QP 0). x86 met 12 with no margin,
+    # OpenH264's NEON code missed it by 1.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FramesinkWarning)
+        luma = decode_luma(framesink.encode(frames, quality=100)).astype(int)
     if w % 2:
-        np.testing.assert_allclose(decoded[:, :h, w], decoded[:, :h, w - 1], atol=12)
+        assert np.abs(luma[:, :h, w] - luma[:, :h, w - 1]).max() <= PADDED_EDGE_AT_QP0
     if h % 2:
-        np.testing.assert_allclose(decoded[:, h, :w], decoded[:, h - 1, :w], atol=12)
+        assert np.abs(luma[:, h, :w] - luma[:, h - 1, :w]).max() <= PADDED_EDGE_AT_QP0
 
 
 def test_odd_size_summary_reports_both_sizes() -> None:
