@@ -14,11 +14,7 @@ step "build (release)"
 cargo build --release -j2 --workspace --all-targets
 # openh264-sys2 drops its assembly silently when nasm is missing at build
 # time and does not rebuild when nasm appears later: refuse such a build.
-if grep -qs "not using any assembly" target/release/build/openh264-sys2-*/output; then
-  echo "openh264-sys2 was built WITHOUT its assembly (nasm was missing then): 3x slower." >&2
-  echo "Fix: cargo clean -p openh264-sys2 --release, then run this again." >&2
-  exit 1
-fi
+bash scripts/check_asm.sh "$(uname -m)" target/release/build
 
 step "clippy"
 cargo clippy --release -j2 --workspace --all-targets -- -D warnings
@@ -36,6 +32,9 @@ ruff check crates/framesink-py examples scripts
 ruff format --check crates/framesink-py examples scripts
 (cd crates/framesink-py && python3 -m mypy python/framesink)
 python3 -m mypy.stubtest framesink._framesink
+
+step "release workflow: actionlint, zizmor (it runs on GitHub's runners, never here)"
+bash scripts/lint_workflows.sh
 
 step "pytest"
 FRAMESINK_REQUIRE_WHEEL=1 python3 -m pytest crates/framesink-py/tests -q -p no:cacheprovider
