@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -134,6 +134,34 @@ def frame_times(media: Media) -> list[float]:
     return [float(f["best_effort_timestamp_time"]) for f in frames]
 
 
+def _decode_raw(
+    media: Media, pix_fmt: str, frame_bytes: Callable[[int, int], int], args: list[str]
+) -> tuple[np.ndarray, int, int]:
+    """Every frame decoded by ffmpeg to raw `pix_fmt`: (N, bytes a frame), width, height."""
+    with _as_path(media) as path:
+        width, height = _size(path)
+        raw = _run(
+            [
+                FFMPEG,
+                "-v",
+                "error",
+                "-i",
+                path,
+                *args,
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                pix_fmt,
+                "-fps_mode",
+                "passthrough",
+                "-",
+            ]
+        )
+    size = frame_bytes(width, height)
+    assert len(raw) % size == 0, f"{len(raw)} bytes is not a whole number of frames"
+    return np.frombuffer(raw, np.uint8).reshape(-1, size), width, height
+
+
 def decode_rgb(media: Media, limit: int | None = None) -> np.ndarray:
     """Every frame (or the first `limit`) decoded by ffmpeg to rgb24: (N, H, W, 3) uint8.
 
@@ -142,30 +170,17 @@ def decode_rgb(media: Media, limit: int | None = None) -> np.ndarray:
     interpolated (bicubic, accurate rounding) rather than ffmpeg's fast default,
     so the measurement reflects the movie rather than the converter.
     """
-    with _as_path(media) as path:
-        width, height = _size(path)
-        raw = _run(
-            [
-                FFMPEG,
-                "-v",
-                "error",
-                "-i",
-                path,
-                "-vf",
-                "scale=flags=bicubic+accurate_rnd+full_chroma_int",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "rgb24",
-                "-fps_mode",
-                "passthrough",
-                *([] if limit is None else ["-frames:v", str(limit)]),
-                "-",
-            ]
-        )
-    frame_bytes = width * height * 3
-    assert len(raw) % frame_bytes == 0, f"{len(raw)} bytes is not a whole number of frames"
-    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+    frames, width, height = _decode_raw(
+        media,
+        "rgb24",
+        lambda w, h: w * h * 3,
+        [
+            "-vf",
+            "scale=flags=bicubic+accurate_rnd+full_chroma_int",
+            *([] if limit is None else ["-frames:v", str(limit)]),
+        ],
+    )
+    return frames.reshape(-1, height, width, 3)
 
 
 def decode_luma(media: Media) -> np.ndarray:
@@ -173,30 +188,12 @@ def decode_luma(media: Media) -> np.ndarray:
 
     No colour conversion and no chroma interpolation (both of which mix a pixel
     with its neighbours): what the stream holds, for checks of single pixels.
+    The stream's own yuv420p is copied, not converted.
     """
-    with _as_path(media) as path:
-        width, height = _size(path)
-        raw = _run(
-            [
-                FFMPEG,
-                "-v",
-                "error",
-                "-i",
-                path,
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "yuv420p",  # the stream's own: copied, not converted
-                "-fps_mode",
-                "passthrough",
-                "-",
-            ]
-        )
-    luma, chroma = width * height, ((width + 1) // 2) * ((height + 1) // 2)
-    frame_bytes = luma + 2 * chroma
-    assert len(raw) % frame_bytes == 0, f"{len(raw)} bytes is not a whole number of frames"
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, frame_bytes)
-    return frames[:, :luma].reshape(-1, height, width)
+    frames, width, height = _decode_raw(
+        media, "yuv420p", lambda w, h: w * h + 2 * ((w + 1) // 2) * ((h + 1) // 2), []
+    )
+    return frames[:, : width * height].reshape(-1, height, width)
 
 
 def framemd5(media: Media) -> list[str]:
