@@ -25,11 +25,13 @@ pub mod frame;
 pub mod metadata;
 pub mod mux;
 pub mod segment;
+mod stream;
 mod writer;
 
 pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};
 pub use error::{Error, IoContext, Result};
 pub use frame::{Frame, PixelLayout, Timestamp};
 pub use metadata::Metadata;
-pub use segment::{join, Joiner, Segment, StreamInfo};
-pub use writer::{Summary, VideoWriter, Warning};
+pub use segment::{join, Joiner, Segment};
+pub use stream::{StreamInfo, Summary, Warning};
+pub use writer::VideoWriter;

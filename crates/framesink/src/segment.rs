@@ -11,133 +11,15 @@
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
 
-use crate::config::{Codec, ColorMatrix, Rational};
-use crate::encode::{CodecConfig, Packet};
+use crate::config::Codec;
+use crate::encode::Packet;
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
-use crate::writer::Summary;
-
-/// What every segment of one movie must share.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct StreamInfo {
-    /// The codec of the packets.
-    pub codec: Codec,
-    /// Coded (and displayed) width.
-    pub width: u32,
-    /// Coded (and displayed) height.
-    pub height: u32,
-    /// Ticks per second of the track.
-    pub timescale: u32,
-    /// One frame period in ticks: the nominal frame rate is
-    /// `timescale / frame_ticks`.
-    pub frame_ticks: u32,
-    /// Colour tags (MP4 `colr`).
-    pub matrix: ColorMatrix,
-    /// The encoder and its settings as the MP4 sample entry names them
-    /// (its compressor name: `"framesink H.264 q58"`); empty when unknown.
-    pub encoder: String,
-    /// The codec's setup data (H.264 SPS/PPS, the AV1 sequence header);
-    /// `None` for GIF, or until an encoder has made it.
-    pub config: Option<CodecConfig>,
-    /// GIF and APNG: how many times the animation plays (`None`: forever).
-    /// Taken from the first part; not compared.
-    pub loops: Option<u16>,
-}
-
-impl StreamInfo {
-    /// A stream of `codec` pictures of `width` x `height` at `frame_ticks`
-    /// of `timescale` ticks a frame, BT.709, no setup data yet.
-    pub fn new(codec: Codec, width: u32, height: u32, timescale: u32, frame_ticks: u32) -> Self {
-        StreamInfo {
-            codec,
-            width,
-            height,
-            timescale,
-            frame_ticks,
-            matrix: ColorMatrix::Bt709,
-            encoder: String::new(),
-            config: None,
-            loops: None,
-        }
-    }
-
-    /// The nominal frame rate, exact.
-    pub fn fps(&self) -> Rational {
-        Rational::new(self.timescale as u64, self.frame_ticks.max(1) as u64)
-    }
-
-    /// The first field in which `other` differs from `self` that a joined
-    /// movie cannot hold: (field, this value, the other value).
-    pub fn difference(&self, other: &StreamInfo) -> Option<(&'static str, String, String)> {
-        let pair = |a: &dyn fmt::Display, b: &dyn fmt::Display| (a.to_string(), b.to_string());
-        let (field, (a, b)) = if self.codec != other.codec {
-            ("codec", pair(&self.codec, &other.codec))
-        } else if (self.width, self.height) != (other.width, other.height) {
-            (
-                "coded size",
-                (
-                    format!("{}x{}", self.width, self.height),
-                    format!("{}x{}", other.width, other.height),
-                ),
-            )
-        } else if self.timescale != other.timescale {
-            ("timescale", pair(&self.timescale, &other.timescale))
-        } else if self.codec != Codec::Gif && self.frame_ticks != other.frame_ticks {
-            ("frame rate", pair(&self.fps(), &other.fps()))
-        } else if self.matrix != other.matrix {
-            (
-                "colour matrix",
-                pair(&self.matrix.name(), &other.matrix.name()),
-            )
-        } else if !self.encoder.is_empty()
-            && !other.encoder.is_empty()
-            && self.encoder != other.encoder
-        {
-            (
-                "encoder settings (quality, bitrate, speed)",
-                (
-                    format!("{:?}", self.encoder),
-                    format!("{:?}", other.encoder),
-                ),
-            )
-        } else if let (Some(a), Some(b)) = (&self.config, &other.config) {
-            if a == b {
-                return None;
-            }
-            let field = match a {
-                CodecConfig::Avc { sps, .. } => match b {
-                    CodecConfig::Avc { sps: s2, .. } if sps == s2 => "picture parameter set (PPS)",
-                    _ => "sequence parameter set (SPS)",
-                },
-                CodecConfig::Av1 { .. } => "AV1 sequence header",
-                CodecConfig::Png { .. } => "PNG header",
-            };
-            (field, (config_hex(a), config_hex(b)))
-        } else {
-            return None;
-        };
-        Some((field, a, b))
-    }
-}
-
-fn config_hex(c: &CodecConfig) -> String {
-    let bytes: Vec<u8> = match c {
-        CodecConfig::Avc { sps, pps } => sps.iter().chain(pps).copied().collect(),
-        CodecConfig::Av1 {
-            sequence_header, ..
-        } => sequence_header.clone(),
-        CodecConfig::Png { ihdr } => ihdr.clone(),
-    };
-    let hex: String = bytes.iter().take(24).map(|b| format!("{b:02x}")).collect();
-    if bytes.len() > 24 {
-        format!("{hex}... ({} bytes)", bytes.len())
-    } else {
-        hex
-    }
-}
+use crate::stream::Summary;
+// Still public at `framesink::segment::StreamInfo`, where it was first.
+pub use crate::stream::StreamInfo;
 
 /// A closed run of GOPs held in memory: packets with times from 0, and the
 /// time the segment ends (where the next one starts).

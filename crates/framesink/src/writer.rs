@@ -4,7 +4,6 @@
 //! packets a muxer thread puts back in order and writes.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fmt;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -22,125 +21,8 @@ use crate::frame::{Frame, PixelLayout};
 use crate::metadata::Metadata;
 use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
-use crate::segment::{Joiner, StreamInfo};
-
-/// Something the caller should know that is not an error.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Warning {
-    /// The frame size is odd (H.264), not a multiple of 8 wide (AV1), or
-    /// below the encoder's minimum (16 pixels for H.264 and AV1); frames are
-    /// padded by repeating the last column and/or row. Never stretched.
-    Padded {
-        /// The codec that needs it.
-        codec: Codec,
-        /// Size of the frames given.
-        width: u32,
-        /// Size of the frames given.
-        height: u32,
-        /// Size in the movie.
-        coded_width: u32,
-        /// Size in the movie.
-        coded_height: u32,
-    },
-    /// The frame rate is above what a GIF can show (50 fps); frames are
-    /// dropped evenly (counted in [`Summary::frames_dropped`]).
-    FramesDropped {
-        /// The rate asked for.
-        fps: crate::config::Rational,
-    },
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Warning::Padded {
-                codec,
-                width,
-                height,
-                coded_width,
-                coded_height,
-            } => {
-                let (what, need) = match codec {
-                    Codec::Av1 if width < coded_width && *width >= 16 => (
-                        "not a multiple of 8 wide",
-                        "rav1e damages the right edge of such widths",
-                    ),
-                    Codec::Av1 => ("too small", "AV1 (rav1e) needs sizes of at least 16"),
-                    Codec::H264 => (
-                        if width % 2 == 1 || height % 2 == 1 { "odd" } else { "too small" },
-                        "H.264 needs even sizes of at least 16",
-                    ),
-                    _ => ("odd", "the encoder needs even sizes"),
-                };
-                write!(
-                    f,
-                    "frame size {width}x{height} is {what}; {need}, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)"
-                )
-            }
-            Warning::FramesDropped { fps } => write!(
-                f,
-                "fps {fps} is more than a GIF can show (at most 50: browsers show delays under 2/100 s as 10/100 s); frames are dropped evenly so the timing stays right"
-            ),
-        }
-    }
-}
-
-/// What [`VideoWriter::finish`] reports.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Summary {
-    /// Frames in the file.
-    pub frames: u64,
-    /// Duration in ticks of `timescale`.
-    pub duration_ticks: u64,
-    /// Ticks per second of the track.
-    pub timescale: u32,
-    /// Size of the file in bytes.
-    pub bytes: u64,
-    /// Codec used.
-    pub codec: Codec,
-    /// Codec profile (`"High"`; `"GIF89a"`).
-    pub profile: &'static str,
-    /// Size of the frames given.
-    pub width: u32,
-    /// Size of the frames given.
-    pub height: u32,
-    /// Size of the coded (and displayed) picture.
-    pub coded_width: u32,
-    /// Size of the coded (and displayed) picture.
-    pub coded_height: u32,
-    /// Every warning given while writing.
-    pub warnings: Vec<Warning>,
-    /// Frames given but not in the file: a GIF cannot show more than 50
-    /// frames a second (see [`Warning::FramesDropped`]).
-    pub frames_dropped: u64,
-}
-
-impl Summary {
-    /// The summary of a joined movie.
-    pub(crate) fn joined(info: &StreamInfo, frames: u64, duration_ticks: u64, bytes: u64) -> Self {
-        Summary {
-            frames,
-            duration_ticks,
-            timescale: info.timescale,
-            bytes,
-            codec: info.codec,
-            profile: profile(info.codec),
-            width: info.width,
-            height: info.height,
-            coded_width: info.width,
-            coded_height: info.height,
-            warnings: Vec::new(),
-            frames_dropped: 0,
-        }
-    }
-
-    /// Duration in seconds.
-    pub fn duration_secs(&self) -> f64 {
-        self.duration_ticks as f64 / self.timescale as f64
-    }
-}
+use crate::segment::Joiner;
+use crate::stream::{profile, StreamInfo, Summary, Warning};
 
 enum Job {
     Frame {
@@ -885,16 +767,6 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         (Some(s), _) => s.to_string(),
         (_, Some(s)) => s.clone(),
         _ => "no message".into(),
-    }
-}
-
-fn profile(codec: Codec) -> &'static str {
-    match codec {
-        Codec::H264 => "High",
-        Codec::Av1 => "Main",
-        Codec::Gif => "GIF89a",
-        Codec::Png => "APNG",
-        Codec::Ffmpeg => "external",
     }
 }
 

@@ -17,7 +17,7 @@ use super::{Muxer, Output};
 use crate::encode::{CodecConfig, Packet};
 use crate::error::{Error, IoContext, Result};
 use crate::metadata::Metadata;
-use crate::segment::StreamInfo;
+use crate::stream::StreamInfo;
 
 const SYNC_FLAGS: u32 = 0x0200_0000; // depends on nothing
 const NON_SYNC_FLAGS: u32 = 0x0101_0000; // depends on others, not a sync sample
