@@ -22,6 +22,7 @@ pub mod config;
 pub mod encode;
 pub mod error;
 pub mod frame;
+mod gif_times;
 pub mod metadata;
 pub mod mux;
 pub mod segment;

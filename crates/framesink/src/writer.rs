@@ -362,7 +362,7 @@ impl VideoWriter {
         }
         // A GIF shows each frame for whole centiseconds, at least 2 (browsers
         // show less as 10): frames closer than that are dropped, evenly.
-        let cs = crate::mux::gif_centiseconds(pts, self.timescale);
+        let cs = crate::gif_times::gif_centiseconds(pts, self.timescale);
         if self.codec == Codec::Gif && self.last_kept_cs.is_some_and(|last| cs < last + 2) {
             if self.dropped == 0 {
                 self.warn(Warning::FramesDropped {

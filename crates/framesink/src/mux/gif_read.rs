@@ -4,12 +4,11 @@
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
-use super::gif::{Times, APPLICATION_LABEL, TIMES_APPLICATION};
-use super::gif_delay;
 use crate::config::Codec;
 use crate::encode::{ImageInfo, Packet};
 use crate::error::Result;
 use crate::frame::Timestamp;
+use crate::gif_times::{gif_delay, Times, APPLICATION_LABEL, TIMES_APPLICATION};
 use crate::segment::{Joiner, StreamInfo};
 
 /// Centiseconds: GIF delays are in hundredths of a second.

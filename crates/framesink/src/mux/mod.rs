@@ -16,19 +16,8 @@ use std::io::{self, Read, Seek, Write};
 
 use crate::encode::{CodecConfig, Packet};
 use crate::error::Result;
-
-/// Rounded centiseconds of a time in ticks (GIF delays are differences of these).
-pub fn gif_centiseconds(pts: u64, timescale: u32) -> u64 {
-    (pts as u128 * 200 / timescale as u128).div_ceil(2) as u64
-}
-
-/// The GIF delay of a frame from `pts` to `next` (ticks): the difference of
-/// their rounded centiseconds, so rounding errors never add up; at most
-/// 65535 cs, the field's limit.
-pub(crate) fn gif_delay(pts: u64, next: u64, timescale: u32) -> u16 {
-    let cs = gif_centiseconds(next, timescale) - gif_centiseconds(pts, timescale);
-    cs.min(u16::MAX as u64) as u16
-}
+// Still public at `framesink::mux::gif_centiseconds`, where it was first.
+pub use crate::gif_times::gif_centiseconds;
 
 /// What every container writer does.
 pub trait Muxer: Send {
