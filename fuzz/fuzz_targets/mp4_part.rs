@@ -1,5 +1,5 @@
-//! The part reader of join (crates/framesink/src/mux/mp4_read.rs and
-//! gif_read.rs, through Joiner::append_part and framesink::join): MP4 parts,
+//! The part reader of join (crates/framesink/src/demux/mp4.rs and gif.rs,
+//! through Joiner::append_part and framesink::join): MP4 parts,
 //! plain or fragmented, and GIF parts, chosen by their own first bytes. The
 //! first input byte chooses how the part is joined. A joined movie must be a
 //! part join reads again, with the same frames.

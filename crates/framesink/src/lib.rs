@@ -19,6 +19,7 @@
 
 pub mod color;
 pub mod config;
+mod demux;
 pub mod encode;
 pub mod error;
 pub mod frame;

@@ -12,8 +12,13 @@ use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
 
 use crate::config::Codec;
+#[cfg(feature = "gif")]
+use crate::demux::gif::GifDemuxer;
+use crate::demux::mp4::Mp4Demuxer;
+use crate::demux::{DemuxError, Demuxer};
 use crate::encode::Packet;
 use crate::error::{Error, Result};
+use crate::frame::Timestamp;
 use crate::metadata::Metadata;
 use crate::mux::mp4::Mp4Muxer;
 use crate::mux::{Muxer, Output};
@@ -287,7 +292,10 @@ impl Joiner {
         let magic = &magic[..n];
         if magic.starts_with(b"GIF87a") || magic.starts_with(b"GIF89a") {
             #[cfg(feature = "gif")]
-            return crate::mux::gif_read::append(self, reader, part);
+            return match GifDemuxer::open(reader) {
+                Ok(gif) => self.copy(gif, part),
+                Err(e) => Err(self.demux_error(e)),
+            };
             #[cfg(not(feature = "gif"))]
             return Err(self.part_error("GIF is not in this build of framesink"));
         }
@@ -302,9 +310,8 @@ impl Joiner {
                 b"ftyp" | b"styp" | b"moov" | b"moof" | b"free"
             )
         {
-            let plan = crate::mux::mp4_read::Mp4Part::open(&mut reader, len)
-                .map_err(|e| self.part_error(e))?;
-            let copied = plan.append_to(self, reader, part);
+            let mp4 = Mp4Demuxer::open(reader, len).map_err(|e| self.demux_error(e))?;
+            let copied = self.copy(mp4, part);
             if copied.is_err() {
                 self.abort_segment();
             }
@@ -336,8 +343,46 @@ impl Joiner {
         self.in_segment = false;
     }
 
-    pub(crate) fn fail_part(&self, message: impl fmt::Display) -> Error {
-        self.part_error(message)
+    /// Copies what `demuxer` yields as the next segment, `part`. A GIF
+    /// joins in the first GIF's ticks (its frame rate is free, not compared),
+    /// which it is checked to fit before it begins.
+    fn copy(&mut self, mut demuxer: impl Demuxer, part: &str) -> Result<()> {
+        let mut info = demuxer.info().clone();
+        let from = info.timescale;
+        let to = match &self.info {
+            Some(first) if first.codec == Codec::Gif && info.codec == Codec::Gif => first.timescale,
+            _ => from,
+        };
+        // The identity when `to` is `from`: MP4 parts, and the first GIF.
+        let rescale = |t: u64| {
+            Timestamp {
+                num: t,
+                den: from as u64,
+            }
+            .to_ticks(to)
+        };
+        let overflow = |joiner: &Self| {
+            joiner.part_error(format!(
+                "its frame times overflow in the first part's time base ({to} ticks a second)"
+            ))
+        };
+        // Its end is its latest time: if that fits, every time before it does.
+        let end = rescale(demuxer.duration()).ok_or_else(|| overflow(self))?;
+        info.timescale = to;
+        self.begin(&info, part)?;
+        while let Some(mut packet) = demuxer.next_packet().map_err(|e| self.demux_error(e))? {
+            packet.pts = rescale(packet.pts).ok_or_else(|| overflow(self))?;
+            self.packet(packet)?;
+        }
+        self.end(end)
+    }
+
+    /// A demuxer's error as this part's.
+    fn demux_error(&self, e: DemuxError) -> Error {
+        match e {
+            DemuxError::Invalid(sentence) => self.part_error(sentence),
+            DemuxError::Io(e) => Error::Io(e),
+        }
     }
 
     /// Finishes the movie (index first on a seekable output) and reports it.

@@ -7,10 +7,7 @@ pub(crate) mod avc;
 pub mod ffmpeg;
 #[cfg(feature = "gif")]
 pub mod gif;
-#[cfg(feature = "gif")]
-pub(crate) mod gif_read;
 pub mod mp4;
-pub(crate) mod mp4_read;
 
 use std::io::{self, Read, Seek, Write};
 

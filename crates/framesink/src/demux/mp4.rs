@@ -1,6 +1,6 @@
-//! Reads an MP4 part for joining: its stream description and where each of
+//! Reads an MP4 (a part to join): its stream description and where each of
 //! its samples lies (plain sample tables, fragments, or both), all checked
-//! against the file's length before a byte of sample data is copied. Boxes
+//! against the file's length before a byte of sample data is read. Boxes
 //! are decoded by mp4-atom; every length read from the file is checked
 //! against what remains before anything is allocated for it.
 
@@ -8,10 +8,10 @@ use std::io::{Read, Seek, SeekFrom};
 
 use mp4_atom::{Codec as StsdCodec, Colr, Decode, FourCC, Moof, Moov, StszSamples};
 
+use super::{DemuxError, Demuxer};
 use crate::config::{Codec, ColorMatrix};
 use crate::encode::{CodecConfig, Packet};
-use crate::error::Result;
-use crate::segment::{Joiner, StreamInfo};
+use crate::stream::StreamInfo;
 
 /// The largest `moov` read (its sample table: about 12 bytes a frame).
 const MAX_MOOV: u64 = 256 << 20;
@@ -37,10 +37,19 @@ struct TopBox {
     len: u64,
 }
 
-/// An MP4 part, read and checked, ready to copy.
-pub(crate) struct Mp4Part {
+/// An MP4 whose boxes are read and checked: its samples, read one by one.
+pub(crate) struct Mp4Demuxer<R> {
+    reader: R,
     info: StreamInfo,
     samples: Vec<Sample>,
+    /// The end of the last sample, in ticks.
+    duration: u64,
+    /// The next sample to read, and its time.
+    next: usize,
+    pts: u64,
+    /// Where the reader is, when it is at the end of the sample read last
+    /// (samples in a row are read without a seek).
+    position: Option<u64>,
 }
 
 type Check<T> = std::result::Result<T, String>;
@@ -488,18 +497,19 @@ fn fragment_samples(
     Ok(())
 }
 
-impl Mp4Part {
-    /// Reads the boxes of a part of `len` bytes and plans the copy.
-    pub(crate) fn open<R: Read + Seek>(r: &mut R, len: u64) -> Check<Self> {
+impl<R: Read + Seek> Mp4Demuxer<R> {
+    /// Reads the boxes of an MP4 of `len` bytes and its sample table.
+    pub(crate) fn open(mut reader: R, len: u64) -> Result<Self, DemuxError> {
+        let r = &mut reader;
         let boxes = top_boxes(r, len)?;
         let mut moovs = boxes.iter().filter(|b| &b.kind == b"moov");
         let (Some(moov_box), None) = (moovs.next(), moovs.next()) else {
             let n = boxes.iter().filter(|b| &b.kind == b"moov").count();
-            return Err(if n == 0 {
+            return Err(DemuxError::Invalid(if n == 0 {
                 "it has no 'moov' box (the stream's description); it is not a whole MP4".into()
             } else {
                 format!("it has {n} 'moov' boxes; an MP4 has one")
-            });
+            }));
         };
         let moov: Moov = read_box(r, moov_box, MAX_MOOV)?;
         let (mut info, trex, track_id) = stream_of(&moov)?;
@@ -510,10 +520,12 @@ impl Mp4Part {
             fragment_samples(&moof, b.start, track_id, trex, len, &mut samples)?;
         }
         let Some(first) = samples.first() else {
-            return Err("it holds no frames".into());
+            return Err(DemuxError::Invalid("it holds no frames".into()));
         };
         if !first.keyframe {
-            return Err("its first frame is not a keyframe; a part must start with one".into());
+            return Err(DemuxError::Invalid(
+                "its first frame is not a keyframe; a part must start with one".into(),
+            ));
         }
         // The nominal frame period: the most common frame duration.
         let mut durations: Vec<u32> = samples.iter().map(|s| s.duration).collect();
@@ -527,36 +539,50 @@ impl Mp4Part {
             }
         }
         info.frame_ticks = best.1;
-        Ok(Mp4Part { info, samples })
+        let duration = samples.iter().map(|s| s.duration as u64).sum();
+        Ok(Mp4Demuxer {
+            reader,
+            info,
+            samples,
+            duration,
+            next: 0,
+            pts: 0,
+            position: None,
+        })
+    }
+}
+
+impl<R: Read + Seek> Demuxer for Mp4Demuxer<R> {
+    fn info(&self) -> &StreamInfo {
+        &self.info
     }
 
-    /// Copies the part's packets into `joiner` as one segment.
-    pub(crate) fn append_to<R: Read + Seek>(
-        self,
-        joiner: &mut Joiner,
-        mut r: R,
-        part: &str,
-    ) -> Result<()> {
-        joiner.begin(&self.info, part)?;
-        let mut pts = 0u64;
-        let mut next_offset = None;
-        for (i, s) in self.samples.iter().enumerate() {
-            if next_offset != Some(s.offset) {
-                r.seek(SeekFrom::Start(s.offset))?;
-            }
-            let mut data = vec![0u8; s.size as usize];
-            r.read_exact(&mut data)
-                .map_err(|e| joiner.fail_part(format!("frame {i} cannot be read: {e}")))?;
-            next_offset = Some(s.offset + s.size as u64);
-            joiner.packet(Packet {
-                data,
-                keyframe: s.keyframe,
-                index: i as u64,
-                pts,
-                image: None,
-            })?;
-            pts += s.duration as u64;
+    fn duration(&self) -> u64 {
+        self.duration
+    }
+
+    fn next_packet(&mut self) -> Result<Option<Packet>, DemuxError> {
+        let i = self.next;
+        let Some(s) = self.samples.get(i) else {
+            return Ok(None);
+        };
+        if self.position != Some(s.offset) {
+            self.reader.seek(SeekFrom::Start(s.offset))?;
         }
-        joiner.end(pts)
+        let mut data = vec![0u8; s.size as usize];
+        self.reader
+            .read_exact(&mut data)
+            .map_err(|e| DemuxError::Invalid(format!("frame {i} cannot be read: {e}")))?;
+        self.position = Some(s.offset + s.size as u64);
+        let packet = Packet {
+            data,
+            keyframe: s.keyframe,
+            index: i as u64,
+            pts: self.pts,
+            image: None,
+        };
+        self.next += 1;
+        self.pts += s.duration as u64;
+        Ok(Some(packet))
     }
 }

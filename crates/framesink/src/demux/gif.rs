@@ -1,15 +1,14 @@
-//! Reads a GIF part for joining: each frame's compressed (LZW) data, palette,
+//! Reads a GIF (a part to join): each frame's compressed (LZW) data, palette,
 //! transparency and delay, without decoding a pixel. framesink's GIFs hold
 //! whole frames, each with its own palette; so must a part.
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
+use super::{DemuxError, Demuxer};
 use crate::config::Codec;
 use crate::encode::{ImageInfo, Packet};
-use crate::error::Result;
-use crate::frame::Timestamp;
 use crate::gif_times::{gif_delay, Times, APPLICATION_LABEL, TIMES_APPLICATION};
-use crate::segment::{Joiner, StreamInfo};
+use crate::stream::StreamInfo;
 
 /// Centiseconds: GIF delays are in hundredths of a second.
 const TIMESCALE: u32 = 100;
@@ -18,133 +17,124 @@ const TIMESCALE: u32 = 100;
 /// constant frame rate takes a dozen).
 const MAX_TIMES_BYTES: u64 = 1 << 24;
 
-/// Reads the whole part (checked first, so a bad part writes nothing), then
-/// copies its frames into `joiner` as one segment.
-pub(crate) fn append<R: Read + Seek>(joiner: &mut Joiner, mut reader: R, part: &str) -> Result<()> {
-    let bad = |joiner: &Joiner, m: String| joiner.fail_part(m);
-    let exact = find_times(&mut reader);
-    reader.seek(SeekFrom::Start(0))?;
-    let mut options = gif::DecodeOptions::new();
-    options.skip_frame_decoding(true);
-    options.set_memory_limit(gif::MemoryLimit::Bytes(
-        std::num::NonZeroU64::new(1 << 30).expect("non-zero"),
-    ));
-    let mut decoder = options
-        .read_info(BufReader::new(reader))
-        .map_err(|e| bad(joiner, format!("it is not a GIF framesink reads: {e}")))?;
-    let (width, height) = (decoder.width() as u32, decoder.height() as u32);
-    let global = decoder.global_palette().map(<[u8]>::to_vec);
-    let mut packets = Vec::new();
-    let mut delays = Vec::new();
-    let mut pts = 0u64;
-    loop {
-        let frame = match decoder.read_next_frame() {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(bad(
-                    joiner,
-                    format!(
+/// A GIF read whole (and checked, so that a bad one is refused before any
+/// of its frames is used): its frames, handed out in order.
+pub(crate) struct GifDemuxer {
+    info: StreamInfo,
+    /// The end of the last frame, in ticks.
+    duration: u64,
+    packets: std::vec::IntoIter<Packet>,
+}
+
+impl GifDemuxer {
+    /// Reads the whole GIF. Its times are framesink's exact ones where it
+    /// holds them and its delays are theirs, rounded (in their ticks); else
+    /// its delays (in centiseconds).
+    pub(crate) fn open<R: Read + Seek>(mut reader: R) -> Result<Self, DemuxError> {
+        let exact = find_times(&mut reader);
+        reader.seek(SeekFrom::Start(0))?;
+        let mut options = gif::DecodeOptions::new();
+        options.skip_frame_decoding(true);
+        options.set_memory_limit(gif::MemoryLimit::Bytes(
+            std::num::NonZeroU64::new(1 << 30).expect("non-zero"),
+        ));
+        let mut decoder = options
+            .read_info(BufReader::new(reader))
+            .map_err(|e| format!("it is not a GIF framesink reads: {e}"))?;
+        let (width, height) = (decoder.width() as u32, decoder.height() as u32);
+        let global = decoder.global_palette().map(<[u8]>::to_vec);
+        let mut packets = Vec::new();
+        let mut delays = Vec::new();
+        let mut pts = 0u64;
+        loop {
+            let frame = match decoder.read_next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(format!(
                         "frame {} cannot be read (truncated or damaged): {e}",
                         packets.len()
-                    ),
-                ))
-            }
-        };
-        let i = packets.len();
-        if (
-            frame.left,
-            frame.top,
-            frame.width as u32,
-            frame.height as u32,
-        ) != (0, 0, width, height)
-        {
-            return Err(bad(
-                joiner,
-                format!(
+                    )
+                    .into())
+                }
+            };
+            let i = packets.len();
+            if (
+                frame.left,
+                frame.top,
+                frame.width as u32,
+                frame.height as u32,
+            ) != (0, 0, width, height)
+            {
+                return Err(format!(
                     "frame {i} covers {}x{} at ({}, {}) of the {width}x{height} screen; join takes GIFs of whole frames, as framesink makes them",
                     frame.width, frame.height, frame.left, frame.top
-                ),
-            ));
-        }
-        // The first byte is the LZW code size; a frame of pixels has codes
-        // after it. One without (damaged) would be copied into a GIF that
-        // the gif crate cannot read back.
-        if frame.buffer.len() < 2 {
-            return Err(bad(
-                joiner,
-                format!("frame {i} has no image data (damaged)"),
-            ));
-        }
-        let Some(palette) = frame.palette.clone().or_else(|| global.clone()) else {
-            return Err(bad(joiner, format!("frame {i} has no colour table")));
-        };
-        packets.push(Packet {
-            data: frame.buffer.to_vec(),
-            keyframe: true,
-            index: i as u64,
-            pts,
-            image: Some(ImageInfo {
-                palette,
-                transparent: frame.transparent,
-            }),
-        });
-        delays.push(frame.delay);
-        // A delay of 0 is shown by browsers as 10 cs: count it so.
-        pts += if frame.delay == 0 {
-            10
-        } else {
-            frame.delay as u64
-        };
-    }
-    if packets.is_empty() {
-        return Err(bad(joiner, "it holds no frames".into()));
-    }
-    // The times: framesink's exact ones where the part has them and its
-    // delays are theirs, rounded; else its delays. Then in the ticks of the
-    // first part, so parts of other frame rates join too.
-    let (mut timescale, mut end) = (TIMESCALE, pts);
-    if let Some(times) = exact.filter(|t| rounds_to(t, &delays)) {
-        let mut at = 0u64;
-        for (packet, step) in packets.iter_mut().zip(times.steps()) {
-            packet.pts = at;
-            at += step;
-        }
-        (timescale, end) = (times.timescale, at);
-    }
-    let target = joiner
-        .info()
-        .filter(|i| i.codec == Codec::Gif)
-        .map_or(timescale, |i| i.timescale);
-    if target != timescale {
-        let rescale = |t: u64| {
-            Timestamp {
-                num: t,
-                den: timescale as u64,
+                ).into());
             }
-            .to_ticks(target)
-            .ok_or_else(|| {
-                bad(
-                    joiner,
-                    format!("its frame times overflow in the first part's time base ({target} ticks a second)"),
-                )
-            })
-        };
-        for p in &mut packets {
-            p.pts = rescale(p.pts)?;
+            // The first byte is the LZW code size; a frame of pixels has codes
+            // after it. One without (damaged) would be copied into a GIF that
+            // the gif crate cannot read back.
+            if frame.buffer.len() < 2 {
+                return Err(format!("frame {i} has no image data (damaged)").into());
+            }
+            let Some(palette) = frame.palette.clone().or_else(|| global.clone()) else {
+                return Err(format!("frame {i} has no colour table").into());
+            };
+            packets.push(Packet {
+                data: frame.buffer.to_vec(),
+                keyframe: true,
+                index: i as u64,
+                pts,
+                image: Some(ImageInfo {
+                    palette,
+                    transparent: frame.transparent,
+                }),
+            });
+            delays.push(frame.delay);
+            // A delay of 0 is shown by browsers as 10 cs: count it so.
+            pts += if frame.delay == 0 {
+                10
+            } else {
+                frame.delay as u64
+            };
         }
-        end = rescale(end)?;
+        if packets.is_empty() {
+            return Err(DemuxError::Invalid("it holds no frames".into()));
+        }
+        let (mut timescale, mut duration) = (TIMESCALE, pts);
+        if let Some(times) = exact.filter(|t| rounds_to(t, &delays)) {
+            let mut at = 0u64;
+            for (packet, step) in packets.iter_mut().zip(times.steps()) {
+                packet.pts = at;
+                at += step;
+            }
+            (timescale, duration) = (times.timescale, at);
+        }
+        let mut info = StreamInfo::new(Codec::Gif, width, height, timescale, 0);
+        info.loops = match decoder.repeat() {
+            gif::Repeat::Infinite => None,
+            gif::Repeat::Finite(n) => Some(n.saturating_add(1)),
+        };
+        Ok(GifDemuxer {
+            info,
+            duration,
+            packets: packets.into_iter(),
+        })
     }
-    let mut info = StreamInfo::new(Codec::Gif, width, height, target, 0);
-    info.loops = match decoder.repeat() {
-        gif::Repeat::Infinite => None,
-        gif::Repeat::Finite(n) => Some(n.saturating_add(1)),
-    };
-    joiner.begin(&info, part)?;
-    for p in packets {
-        joiner.packet(p)?;
+}
+
+impl Demuxer for GifDemuxer {
+    fn info(&self) -> &StreamInfo {
+        &self.info
     }
-    joiner.end(end)
+
+    fn duration(&self) -> u64 {
+        self.duration
+    }
+
+    fn next_packet(&mut self) -> Result<Option<Packet>, DemuxError> {
+        Ok(self.packets.next())
+    }
 }
 
 /// Whether `times` are the exact times of frames with these `delays`:
