@@ -123,10 +123,14 @@ case "$kind" in
   # arm64 must be signed (ad hoc: Apple silicon loads nothing unsigned); an
   # x86_64 binary needs no signature, and neither Apple's linker nor zig
   # signs one.
+  # libcharset is libiconv's companion (GNU libiconv's two libraries), in
+  # /usr/lib on every macOS; zig's link names it beside libiconv, which Rust's
+  # std asks for.
   macos)
     unsigned=()
     [ "$arch" = x86_64 ] && unsigned=(--allow-unsigned-x86)
-    "$PY" scripts/check_macho.py "${wheels[0]}" --arch "$arch" ${unsigned[@]+"${unsigned[@]}"}
+    "$PY" scripts/check_macho.py "${wheels[0]}" --arch "$arch" \
+      --allow-lib /usr/lib/libcharset.1.dylib ${unsigned[@]+"${unsigned[@]}"}
     ;;
   windows) ;;
 esac

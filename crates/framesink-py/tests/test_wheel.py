@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -100,17 +101,32 @@ def project_version() -> str:
 
 
 def find_wheel() -> Path:
+    """The wheel to test: $FRAMESINK_WHEEL (scripts/wheel_test.sh sets it), else this
+    platform's wheel of this version in dist/."""
+    given = os.environ.get("FRAMESINK_WHEEL")
+    if given:
+        return Path(given)
     version = project_version()
-    wheels = sorted(DIST.glob(f"framesink-{version}-cp39-abi3-*manylinux*_x86_64.whl"))
+    wheels = sorted(DIST.glob(f"framesink-{version}-cp39-abi3-*{platform_tag()}.whl"))
     if len(wheels) == 1:
         return wheels[0]
     message = (
-        f"no wheel of framesink {version} in {DIST} (found {[w.name for w in wheels]}): "
-        "run `bash scripts/wheel.sh`"
+        f"no {platform_tag()} wheel of framesink {version} in {DIST} "
+        f"(found {[w.name for w in wheels]}): run `bash scripts/wheel.sh`"
     )
     if os.environ.get("FRAMESINK_REQUIRE_WHEEL") == "1":
         pytest.fail(message + " (FRAMESINK_REQUIRE_WHEEL=1)")
     pytest.skip(message)
+
+
+def platform_tag() -> str:
+    """The end of this machine's wheel tag: manylinux_2_17_x86_64, win_amd64, macosx_..."""
+    machine = platform.machine().lower()
+    if sys.platform == "win32":
+        return "win_amd64"
+    if sys.platform == "darwin":
+        return f"macosx_*_{'arm64' if machine in ('arm64', 'aarch64') else 'x86_64'}"
+    return f"manylinux_2_17_{'aarch64' if machine in ('arm64', 'aarch64') else 'x86_64'}"
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> Run:
@@ -126,7 +142,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     base = tmp_path_factory.mktemp("wheel")
     prefix = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True)
-    python = str(prefix / "bin" / "python")
+    scripts = prefix / ("Scripts" if sys.platform == "win32" else "bin")
+    python = str(scripts / "python")
     # The installation may use the network and pip's cache; binary wheels only,
     # so that nothing (framesink above all) can be built from source here.
     install = subprocess.run(
@@ -152,7 +169,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
 
     # From here on: the venv's bin directory and nothing else on PATH, a clean
     # environment (no PYTHONPATH, no user configuration).
-    path = str(prefix / "bin")
+    path = str(scripts)
     for tool in HIDDEN_TOOLS:
         assert shutil.which(tool, path=path) is None, f"{tool} is on the venv's PATH"
     home = base / "home"
@@ -164,6 +181,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
         "MPLCONFIGDIR": str(home / "mpl"),
         "LC_ALL": "C.UTF-8",
     }
+    if sys.platform == "win32":  # Python's own start-up needs it there
+        env["SYSTEMROOT"] = os.environ["SYSTEMROOT"]
     workdir = base / "out"
     workdir.mkdir()
 
@@ -179,7 +198,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     commands = {name: [python, str(EXAMPLES / f"{name}.py"), f"{name}.mp4"] for name in SCRIPTS}
     commands["save"] = [python, "save.py"]
     commands["cli"] = [
-        str(prefix / "bin" / "framesink"),
+        str(scripts / "framesink"),
         "encode",
         "cli.mp4",
         "--input",
@@ -241,7 +260,8 @@ def test_framesink_comes_from_the_wheel(venv: Venv) -> None:
         module = Path(check[key])
         assert any(d in module.parents for d in site), f"{key}: {module} is not in {site}"
         assert ROOT not in module.parents, f"{key}: {module} is in the source tree"
-    assert Path(check["native"]).name == "_framesink.abi3.so"
+    native = "_framesink.pyd" if sys.platform == "win32" else "_framesink.abi3.so"
+    assert Path(check["native"]).name == native
     assert check["version"] == project_version()
     assert Path(check["prefix"]).parent == venv.workdir.parent
     assert not any(p.startswith(str(ROOT)) for p in check["sys_path"]), check["sys_path"]
