@@ -37,6 +37,8 @@ from framesink import (
 SYSFS_READ_ONLY = Path("/sys/kernel/address_bits")
 # Opens for root, but refuses every write (EIO).
 PROC_READ_ONLY = Path("/proc/version")
+# /proc and /sys are Linux's: the release workflow runs this file on macOS and Windows too.
+LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="a Linux kernel file (/proc, /sys)")
 
 NO_FILE = None  # the target must not exist afterwards
 UNCHANGED = -1  # the target must hold the bytes it held before
@@ -590,6 +592,7 @@ def test_a_target_that_is_a_directory(tmp_path: Path) -> None:
     assert target.is_dir() and not any(target.iterdir())
 
 
+@LINUX_ONLY
 def test_a_read_only_sysfs_file(tmp_path: Path) -> None:
     before = SYSFS_READ_ONLY.read_bytes()
     with pytest.raises(FramesinkIOError) as info:
@@ -598,6 +601,7 @@ def test_a_read_only_sysfs_file(tmp_path: Path) -> None:
     _assert_after(SYSFS_READ_ONLY, UNCHANGED, before)
 
 
+@LINUX_ONLY
 def test_a_proc_file_fails_on_write_naming_it() -> None:
     # Opens for root, the first write fails (EIO): on a write() once the muxer
     # thread has stopped, or at close(); the error names the file either way.
@@ -1022,6 +1026,7 @@ def test_cli_refuses(tmp_path: Path, case: CliCase) -> None:
         _assert_after(output, case.after)
 
 
+@LINUX_ONLY
 @pytest.mark.parametrize(
     ("target", "words"),
     [

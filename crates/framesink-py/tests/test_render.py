@@ -188,7 +188,8 @@ def killer(frame: FrameFn, marker: Path, at: int) -> FrameFn:
     def frame_fn(i: int) -> np.ndarray:
         if i == at and not marker.exists():
             marker.write_text(str(os.getpid()))
-            os.kill(os.getpid(), signal.SIGKILL)
+            # Windows has no SIGKILL; its SIGTERM is TerminateProcess, as abrupt.
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
         return frame(i)
 
     return frame_fn
