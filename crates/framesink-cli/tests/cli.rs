@@ -630,6 +630,14 @@ fn unwritable_outputs_are_named() {
     );
     let avi = dir.join("out.avi");
     check_cli_error(&dir, &raw_args(&avi, &[]), &avi, &["out.avi", ".mp4"]);
+    // A directory is refused as one, with or without an extension.
+    for name in ["movie.mp4", "movies"] {
+        let target = dir.join(name);
+        std::fs::create_dir(&target).unwrap();
+        run(&raw_args(&target, &[]), Some(vec![0; 32 * 32 * 3]))
+            .fails_mentioning(&[&format!("cannot create {}", s(&target)), "Is a directory"]);
+        assert!(target.is_dir() && std::fs::read_dir(&target).unwrap().next().is_none());
+    }
 }
 
 #[test]

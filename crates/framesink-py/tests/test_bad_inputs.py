@@ -583,11 +583,14 @@ def test_bad_timestamps_leave_the_writer_usable(
 # ---------------------------------------------------------------- targets
 
 
-def test_a_target_that_is_a_directory(tmp_path: Path) -> None:
-    target = tmp_path / "movie.mp4"
+@pytest.mark.parametrize("name", ["movie.mp4", "movies"], ids=["movie.mp4", "no extension"])
+def test_a_target_that_is_a_directory(tmp_path: Path, name: str) -> None:
+    # Without an extension too: refused as a directory, not for its name.
+    target = tmp_path / name
     target.mkdir()
-    with pytest.raises(FramesinkIOError) as info:
+    with pytest.raises(IsADirectoryError) as info:
         framesink.write(target, _good(1))
+    assert isinstance(info.value, FramesinkIOError)
     _assert_words(str(info.value), (f"cannot create {target}", "Is a directory"))
     assert target.is_dir() and not any(target.iterdir())
 

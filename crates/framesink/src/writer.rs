@@ -167,6 +167,24 @@ pub struct VideoWriter {
     metadata: Metadata,
 }
 
+/// Creates (or truncates) the movie file at `path`, read-write (the MP4 index
+/// is read back to move it to the front).
+fn open_target(path: &Path) -> Result<File> {
+    File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(|e| {
+            Error::Io(IoContext::wrap(
+                e,
+                format_args!("cannot create {}", path.display()),
+                Some(path),
+            ))
+        })
+}
+
 impl VideoWriter {
     /// Creates (or truncates) the file at `path` and writes a movie to it.
     /// The container comes from the extension unless the config sets one.
@@ -176,7 +194,13 @@ impl VideoWriter {
         let container = match config.container {
             Some(c) => c,
             None if config.codec == Some(Codec::Ffmpeg) => Container::Ffmpeg,
-            None => Container::from_path(path)?,
+            None => match Container::from_path(path) {
+                Ok(c) => c,
+                // A directory is refused as one (as `dir.mp4` is below), not
+                // for its name.
+                Err(e) if path.is_dir() => return Err(open_target(path).err().unwrap_or(e)),
+                Err(e) => return Err(e),
+            },
         };
         container.codec(config.codec)?;
         #[cfg(feature = "ffmpeg")]
@@ -188,19 +212,7 @@ impl VideoWriter {
             writer.ffmpeg = Some((program, path.to_path_buf()));
             return Ok(writer);
         }
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .map_err(|e| {
-                Error::Io(IoContext::wrap(
-                    e,
-                    format_args!("cannot create {}", path.display()),
-                    Some(path),
-                ))
-            })?;
+        let file = open_target(path)?;
         let mut writer = Self::with_output(Output::Seekable(Box::new(file)), config, container)?;
         writer.created = Some(path.to_path_buf());
         writer.path = Some(path.to_path_buf());

@@ -35,19 +35,30 @@ fn gray_frame_error(config: WriterConfig, w: u32, h: u32) -> Error {
 #[test]
 fn a_target_that_is_a_directory_is_refused_naming_it() {
     let dir = TestDir::new("bad_dir_target");
-    let target = dir.join("movie.mp4");
-    std::fs::create_dir(&target).unwrap();
-    let e = VideoWriter::create(&target, WriterConfig::default())
-        .err()
-        .expect("created a movie over a directory");
-    assert!(matches!(e, Error::Io(_)), "{e:?}");
-    assert_mentions(
-        &e.to_string(),
-        &[&target.display().to_string(), "Is a directory"],
-    );
-    // The directory is still there, and still empty.
-    assert!(target.is_dir());
-    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+    // Without an extension too: the error is that it is a directory, not
+    // that its name tells no format.
+    for name in ["movie.mp4", "movies", "movie.avi"] {
+        let target = dir.join(name);
+        std::fs::create_dir(&target).unwrap();
+        let e = VideoWriter::create(&target, WriterConfig::default())
+            .err()
+            .expect("created a movie over a directory");
+        let Error::Io(io) = &e else {
+            panic!("{name}: {e:?}")
+        };
+        let (inner, _) = framesink::error::innermost_io(io);
+        assert_eq!(inner.kind(), std::io::ErrorKind::IsADirectory, "{name}");
+        assert_mentions(
+            &e.to_string(),
+            &[
+                &format!("cannot create {}", target.display()),
+                "Is a directory",
+            ],
+        );
+        // The directory is still there, and still empty.
+        assert!(target.is_dir());
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+    }
 }
 
 /// Root ignores permission bits (a chmod 0o444 file is written anyway), so
