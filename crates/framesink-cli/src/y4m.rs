@@ -108,12 +108,34 @@ impl Header {
         let (mut w, mut h, mut fps) = (None, None, None);
         let mut chroma = Chroma::C420;
         let mut full_range = false;
+        // The token that gave each field: a field given twice is refused, not
+        // taken from its last value (a damaged or hand-edited header).
+        let mut given: Vec<(&str, &str)> = Vec::new();
         for tok in text.split(' ').skip(1).filter(|t| !t.is_empty()) {
             // A tag is one ASCII letter and its value; a token that starts
             // otherwise (e.g. bytes that are not UTF-8) is no tag we know.
             let Some((k, v)) = tok.split_at_checked(1) else {
                 continue;
             };
+            let field = match k {
+                "W" => Some("width (W)"),
+                "H" => Some("height (H)"),
+                "F" => Some("frame rate (F)"),
+                "C" => Some("colour space (C)"),
+                "I" => Some("interlacing (I)"),
+                "A" => Some("pixel aspect ratio (A)"),
+                "X" if v.starts_with("COLORRANGE=") => Some("colour range (XCOLORRANGE)"),
+                _ => None, // other X tags may repeat; unknown tags are skipped
+            };
+            if let Some(field) = field {
+                if let Some((_, first)) = given.iter().find(|(f, _)| *f == field) {
+                    return Err(format!(
+                        "Y4M header gives the {field} twice: {first} and {tok}; give each field once"
+                    )
+                    .into());
+                }
+                given.push((field, tok));
+            }
             match k {
                 "W" => w = Some(v.parse::<u32>().map_err(|_| format!("Y4M width {v:?} is not a number"))?),
                 "H" => h = Some(v.parse::<u32>().map_err(|_| format!("Y4M height {v:?} is not a number"))?),
@@ -321,6 +343,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("C422") && e.contains("420jpeg"), "{e}");
+    }
+
+    #[test]
+    fn a_field_given_twice_is_refused_naming_both() {
+        for (header, words) in [
+            ("W64 H32 F30:1 W32", ["width (W) twice", "W64 and W32"]),
+            ("W64 H32 H32 F30:1", ["height (H) twice", "H32 and H32"]),
+            (
+                "W64 H32 F30:1 F25:1",
+                ["frame rate (F) twice", "F30:1 and F25:1"],
+            ),
+            (
+                "W64 H32 F30:1 C420 Cmono",
+                ["colour space (C) twice", "C420 and Cmono"],
+            ),
+            (
+                "W64 H32 F30:1 Ip I?",
+                ["interlacing (I) twice", "Ip and I?"],
+            ),
+            (
+                "W64 H32 F30:1 A1:1 A0:0",
+                ["aspect ratio (A) twice", "A1:1 and A0:0"],
+            ),
+            (
+                "W64 H32 F30:1 XCOLORRANGE=FULL XCOLORRANGE=LIMITED",
+                [
+                    "colour range (XCOLORRANGE) twice",
+                    "XCOLORRANGE=FULL and XCOLORRANGE=LIMITED",
+                ],
+            ),
+        ] {
+            let line = format!("YUV4MPEG2 {header}");
+            let e = Header::parse(line.as_bytes()).unwrap_err().to_string();
+            for w in words {
+                assert!(e.contains(w), "{header}: {e}");
+            }
+        }
+        // Other X tags may repeat.
+        Header::parse(b"YUV4MPEG2 W64 H32 F30:1 XYSCSS=420 XYSCSS=420").unwrap();
     }
 
     #[test]

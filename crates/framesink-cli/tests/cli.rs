@@ -433,6 +433,25 @@ fn y4m_on_stdin_is_detected_by_its_signature() {
 }
 
 #[test]
+fn a_y4m_field_given_twice_is_refused_naming_both_values() {
+    let dir = TestDir::new("cli_y4m_twice");
+    let frame = vec![128u8; 64 * 32 * 3 / 2];
+    for (header, words) in [
+        ("W64 H32 F30:1 W32", ["width (W) twice: W64 and W32"]),
+        (
+            "W64 H32 F30:1 F25:1",
+            ["frame rate (F) twice: F30:1 and F25:1"],
+        ),
+    ] {
+        let out = dir.join("twice.mp4");
+        let mut input = format!("YUV4MPEG2 {header}\nFRAME\n").into_bytes();
+        input.extend_from_slice(&frame);
+        run(&["encode", &s(&out), "-q"], Some(input)).fails_mentioning(&words);
+        assert!(!out.exists(), "{} was left behind", out.display());
+    }
+}
+
+#[test]
 fn y4m_looks_like_ffmpegs_decode_of_it() {
     let dir = TestDir::new("cli_y4m_rgb");
     let mut results = Vec::new();
