@@ -23,7 +23,13 @@ import framesink
 import numpy as np
 import pytest
 from _media import FFPROBE, decode_rgb, framemd5, probe, psnr, smooth_frames
-from framesink import FramesinkError, FramesinkWarning, InvalidConfigError, UnsupportedError
+from framesink import (
+    FramesinkError,
+    FramesinkWarning,
+    InvalidConfigError,
+    InvalidTypeError,
+    UnsupportedError,
+)
 
 imageio = pytest.importorskip("imageio", minversion="2.28")
 import imageio.v2 as iio2  # noqa: E402
@@ -544,7 +550,11 @@ REFUSALS: dict[str, tuple[dict[str, Any], type[Exception], str]] = {
     ),
     "codec h264_nvenc": ({"codec": "h264_nvenc"}, UnsupportedError, "codec 'h264_nvenc' is not"),
     "codec mpeg4": ({"codec": "mpeg4"}, UnsupportedError, "codec='ffmpeg:mpeg4'"),
-    "codec 264": ({"codec": 264}, UnsupportedError, "codec 264 is not a codec name; allowed:"),
+    "codec 264": (
+        {"codec": 264},
+        InvalidTypeError,
+        "codec 264 (int) is not a codec name; allowed: libx264,",
+    ),
     "macro_block_size 32": (
         {"macro_block_size": 32},
         InvalidConfigError,
@@ -588,7 +598,8 @@ REFUSALS: dict[str, tuple[dict[str, Any], type[Exception], str]] = {
     "output_params a string": (
         {"output_params": "-crf 18"},
         InvalidConfigError,
-        "output_params '-crf 18' is not a list of strings (ffmpeg command-line arguments)",
+        "output_params '-crf 18' (str) is not a list of strings; allowed: a list of strings, "
+        "ffmpeg command-line arguments",
     ),
     "input_params": (
         {"input_params": ["-framerate", "30"]},

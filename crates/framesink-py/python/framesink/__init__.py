@@ -23,8 +23,9 @@ from typing import IO, Any, Callable, Optional, Union
 
 import numpy as np
 
-from . import _framesink
-from ._colormap import Colormap, checked_range, show_number
+from . import _args, _framesink
+from ._args import show_number
+from ._colormap import Colormap, checked_range
 from ._errors import (
     EncoderError,
     FrameFunctionError,
@@ -34,6 +35,7 @@ from ._errors import (
     InvalidConfigError,
     InvalidFrameError,
     InvalidPartError,
+    InvalidTypeError,
     UnsupportedError,
     check_keywords,
     unexpected_keyword,
@@ -52,6 +54,7 @@ __all__ = [
     "InvalidConfigError",
     "InvalidFrameError",
     "InvalidPartError",
+    "InvalidTypeError",
     "Summary",
     "UnsupportedError",
     "Writer",
@@ -87,8 +90,8 @@ class Summary:
 
 def _rate(fps: Rate) -> tuple[int, int]:
     """An exact (num, den) for fps: 30, 29.97 (= 30000/1001), '30000/1001', Fraction."""
-    if isinstance(fps, bool):
-        raise InvalidConfigError(f"fps {fps!r} is not a number")
+    if isinstance(fps, (bool, np.bool_)):
+        raise _args.wrong_type("fps", fps, "a number", _args.FPS_ALLOWED)
     if isinstance(fps, Fraction):
         if fps <= 0:
             raise InvalidConfigError(f"fps {fps} must be positive")
@@ -101,9 +104,7 @@ def _rate(fps: Rate) -> tuple[int, int]:
         return int(fps), 1
     if isinstance(fps, (float, np.floating, str)):
         return _framesink.parse_rate(str(fps) if not isinstance(fps, str) else fps)
-    raise InvalidConfigError(
-        f"fps {fps!r} is not a number, a string like '30000/1001' or a Fraction"
-    )
+    raise _args.wrong_type("fps", fps, "a number", _args.FPS_ALLOWED)
 
 
 _TIMESTAMP_ALLOWED = (
@@ -186,36 +187,17 @@ class Writer:
         channel_order: str = "rgb",
         metadata: Metadata | None = None,
     ) -> None:
-        if channel_order.lower() not in ("rgb", "bgr"):
-            raise InvalidConfigError(
-                f"channel_order {channel_order!r} is not allowed; use 'rgb' or 'bgr'"
-            )
-        for name, value, lo, hi in (
-            ("quality", quality, 0, 100),
-            ("bitrate", bitrate, 1, 2_000_000),
-            ("keyframe_interval", keyframe_interval, 1, 2**32 - 1),
-            ("threads", threads, 0, 256),
-            ("speed", speed, 0, 10),
-            ("loops", loops, 1, 65535),
-        ):
-            if value is not None and (
-                not isinstance(value, (int, np.integer)) or not lo <= value <= hi
-            ):
-                raise InvalidConfigError(f"{name} {value!r} is out of range; allowed: {lo} to {hi}")
-        if not isinstance(dither, (bool, np.bool_)):
-            raise InvalidConfigError(
-                f"dither {dither!r} is not a bool; allowed: True (dither a GIF's colours) "
-                "or False (the default)"
-            )
+        # The keywords as given, in the signature's order (nothing else is bound yet).
+        options = {k: v for k, v in locals().items() if k not in ("self", "target")}
+        self._native: _framesink.NativeWriter | None = None
+        target = _args.target(target)
+        _args.check_writer_options(options)
         vmin, vmax = checked_range(vmin, vmax)
         num, den = _rate(fps)
         self._channel_order = channel_order
         self._colormap = Colormap(cmap, vmin, vmax) if cmap is not None else None
         self._warned_clip = False
         self._progress = make_progress(progress, total)
-        if isinstance(target, (str, os.PathLike)):
-            target = os.fspath(target)
-        self._native: _framesink.NativeWriter | None = None
         self._native = _framesink.NativeWriter(
             target,
             fps_num=num,
@@ -228,7 +210,7 @@ class Writer:
             threads=threads,
             dither=bool(dither),
             loops=loops,
-            ffmpeg_args=list(ffmpeg_args),
+            ffmpeg_args=list(ffmpeg_args or ()),
             speed=speed,
             metadata=metadata_pairs(metadata),
         )
@@ -403,47 +385,9 @@ def write(
     """
     from ._render import is_dask_collection, write_dask
 
-    if is_dask_collection(frames):
-        return write_dask(  # type: ignore[no-any-return]
-            target,
-            frames,
-            fps=fps,
-            client=client,
-            progress=progress,
-            segment_frames=segment_frames,
-            options={
-                k: v
-                for k, v in dict(
-                    codec=codec,
-                    quality=quality,
-                    bitrate=bitrate,
-                    keyframe_interval=keyframe_interval,
-                    threads=threads,
-                    speed=speed,
-                    dither=dither,
-                    loops=loops,
-                    format=format,
-                    cmap=cmap,
-                    vmin=vmin,
-                    vmax=vmax,
-                    channel_order=channel_order,
-                    metadata=metadata,
-                ).items()
-                if v is not None
-            },
-        )
-    if client is not None or segment_frames is not None:
-        raise InvalidConfigError(
-            "client= and segment_frames= are for Dask arrays; "
-            "use framesink.render(...) to draw frames in parallel"
-        )
-    _check_frames(frames)
-    from ._frames import movie
-
-    frames = movie(frames)  # the (N, H, W[, C]) check of an array of frames
-    with Writer(
-        target,
-        fps=fps,
+    # Writer's keywords, checked here for a Dask array too (its Writers are made
+    # on the workers).
+    options: dict[str, Any] = dict(
         codec=codec,
         quality=quality,
         bitrate=bitrate,
@@ -454,14 +398,35 @@ def write(
         loops=loops,
         ffmpeg_args=ffmpeg_args,
         format=format,
-        progress=progress,
-        total=_length(frames),
         cmap=cmap,
         vmin=vmin,
         vmax=vmax,
         channel_order=channel_order,
         metadata=metadata,
-    ) as w:
+    )
+    target = _args.target(target)
+    _args.check_writer_options({"fps": fps, **options, "progress": progress})
+    _args.whole("segment_frames", segment_frames, allowed=_args.SEGMENT_FRAMES_ALLOWED)
+    if is_dask_collection(frames):
+        return write_dask(  # type: ignore[no-any-return]
+            target,
+            frames,
+            fps=fps,
+            client=client,
+            progress=progress,
+            segment_frames=segment_frames,
+            options={k: v for k, v in options.items() if v is not None and k != "ffmpeg_args"},
+        )
+    if client is not None or segment_frames is not None:
+        raise InvalidConfigError(
+            "client= and segment_frames= are for Dask arrays; "
+            "use framesink.render(...) to draw frames in parallel"
+        )
+    _check_frames(frames)
+    from ._frames import movie
+
+    frames = movie(frames)  # the (N, H, W[, C]) check of an array of frames
+    with Writer(target, fps=fps, progress=progress, total=_length(frames), **options) as w:
         for frame in frames:
             w.write(frame)
     return w.close()

@@ -14,36 +14,22 @@ from __future__ import annotations
 
 import math
 import numbers
-import reprlib
 from typing import Any
 
 import numpy as np
 
 from . import _framesink
+from ._args import CMAP_ALLOWED, show_number, wrong_type
 from ._errors import InvalidConfigError, InvalidFrameError, UnsupportedError, warn
 
 _RANGE_ALLOWED = "allowed: finite numbers with vmin <= vmax, or None (from the first frame)"
-
-
-def show_number(value: Any) -> str:
-    """A value as a message names it: 1.5, nan, 1e+300, 7, 'abc', [1] (numpy
-    scalars as plain numbers, long values shortened)."""
-    if isinstance(value, (bool, np.bool_)):
-        return repr(bool(value))
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Rational):  # a Fraction: 1/3
-        return str(value)
-    if isinstance(value, float) or (isinstance(value, numbers.Real) and hasattr(value, "dtype")):
-        return repr(float(value))
-    return reprlib.repr(value)
 
 
 def _limit(name: str, value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InvalidConfigError(f"{name} {show_number(value)} is not a number; {_RANGE_ALLOWED}")
+        raise wrong_type(name, value, "a number", _RANGE_ALLOWED.removeprefix("allowed: "))
     limit = float(value)
     if not math.isfinite(limit):
         raise InvalidConfigError(f"{name} {show_number(value)} is not finite; {_RANGE_ALLOWED}")
@@ -104,7 +90,7 @@ def _table(cmap: Any) -> str | bytes:
         except KeyError:
             raise UnsupportedError(f"cmap {cmap!r} is not a matplotlib colormap name") from None
     if not callable(cmap):
-        raise UnsupportedError(f"cmap {cmap!r} is neither a colormap name nor a colormap")
+        raise wrong_type("cmap", cmap, "a colormap", CMAP_ALLOWED)
     # Sample the 256 bins matplotlib itself uses for a 256-colour map.
     resampled = cmap.resampled(256) if hasattr(cmap, "resampled") else None
     if resampled is not None:

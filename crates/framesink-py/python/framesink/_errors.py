@@ -26,6 +26,16 @@ class InvalidConfigError(FramesinkError, ValueError):
     """A setting (fps, quality, ...) is out of range."""
 
 
+class InvalidTypeError(InvalidConfigError, TypeError):
+    """An argument of a type framesink does not take (``codec=5``, ``target=None``).
+
+    A ``TypeError``, as Python's own for an argument of the wrong type, and an
+    :class:`InvalidConfigError`, as framesink's other refused settings. The
+    message names the argument, the value given, its type and what is allowed;
+    it is raised by the call that got the value, before any file is made.
+    """
+
+
 class UnsupportedError(FramesinkError, ValueError):
     """A codec, container or size this build cannot write."""
 

@@ -87,7 +87,7 @@ from imageio.config import PluginConfig, known_plugins, video_extensions
 from imageio.core.request import URI_BYTES, URI_FILENAME, InitializationError, IOMode, Request
 from imageio.core.v3_plugin_api import PluginV3
 
-from . import Summary, Writer
+from . import Summary, Writer, _args
 from ._errors import (
     FramesinkError,
     InvalidConfigError,
@@ -174,16 +174,12 @@ _BITRATE_ALLOWED = (
 )
 
 
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
 def quality(value: Any) -> int:
     """framesink's quality (0-100) for imageio's (0-10, imageio-ffmpeg's scale)."""
     if value is None:
         value = DEFAULT_QUALITY
-    if not _is_real(value) or not 0 <= float(value) <= 10:
-        what = "is out of range" if _is_real(value) else "is not a number"
+    if not _args.is_real(value) or not 0 <= float(value) <= 10:
+        what = "is out of range" if _args.is_real(value) else "is not a number"
         raise InvalidConfigError(
             f"quality {value!r} {what}; allowed: 0 to 10, imageio-ffmpeg's scale (default 5); "
             "framesink's quality is 10 times it (5.8 is framesink's default 58)"
@@ -200,7 +196,7 @@ def bitrate_kbps(value: Any) -> int | None:
         if match is None:
             raise InvalidConfigError(f"bitrate {value!r} is not a bit rate; {_BITRATE_ALLOWED}")
         bits = float(match[1]) * _BITRATE_UNITS[match[2]]
-    elif _is_real(value):
+    elif _args.is_real(value):
         bits = float(value)
     else:
         raise InvalidConfigError(f"bitrate {value!r} is not a bit rate; {_BITRATE_ALLOWED}")
@@ -216,9 +212,11 @@ def codec(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise UnsupportedError(
-            f"codec {value!r} is not a codec name; allowed: {_CODECS_ALLOWED}; or "
-            "'ffmpeg:<encoder>' for a system ffmpeg's encoder"
+        raise _args.wrong_type(
+            "codec",
+            value,
+            "a codec name",
+            f"{_CODECS_ALLOWED}; or 'ffmpeg:<encoder>' for a system ffmpeg's encoder",
         )
     if value.lower().startswith("ffmpeg:"):
         return value
@@ -246,23 +244,19 @@ def _fps(fps: Any, duration: Any) -> Any:
             "milliseconds per frame (for times per frame: framesink.Writer's "
             "write(frame, timestamp=seconds))"
         )
-    if not _is_real(duration) or not 1 <= float(duration) <= 100_000:
-        raise InvalidConfigError(
-            f"duration {duration!r} is out of range; allowed: milliseconds per frame, "
-            "1 to 100000 (40 is 25 fps)"
-        )
+    allowed = "milliseconds per frame, 1 to 100000 (40 is 25 fps)"
+    if not _args.is_real(duration):
+        raise _args.wrong_type("duration", duration, "a number", allowed)
+    if not 1 <= float(duration) <= 100_000:
+        raise InvalidConfigError(f"duration {duration!r} is out of range; allowed: {allowed}")
     # 1000 / 30 ms is 100/3 ms: 30 fps exactly, not 29.999999999999996
     return Fraction(1000) / Fraction(float(duration)).limit_denominator(1000)
 
 
 def _params(name: str, value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes)) or not all(isinstance(p, str) for p in value):
-        raise InvalidConfigError(
-            f"{name} {value!r} is not a list of strings (ffmpeg command-line arguments)"
-        )
-    return list(value)
+    return _args.strings(
+        name, value, "a list of strings, ffmpeg command-line arguments (['-crf', '18']), or None"
+    )
 
 
 def _metadata_pairs(params: list[str]) -> dict[str, str] | None:
@@ -315,8 +309,8 @@ def writer_options(options: dict[str, Any], container: str | None) -> dict[str, 
             "macroblocks and cropped back to the frames' size); allowed: None, 1, 2, 4, 8 or 16 "
             "(imageio's default), which all mean that"
         )
-    fmt = get("pixelformat")
-    if fmt is not None and (not isinstance(fmt, str) or fmt.lower() != "yuv420p"):
+    fmt = _args.text("pixelformat", get("pixelformat"), "'yuv420p' or None")
+    if fmt is not None and fmt.lower() != "yuv420p":
         raise UnsupportedError(
             f"pixelformat {fmt!r} is not available: framesink writes H.264 and AV1 as yuv420p "
             "(BT.709, limited range), GIF and APNG as their frames are; allowed: 'yuv420p' "
@@ -368,8 +362,13 @@ def writer_options(options: dict[str, Any], container: str | None) -> dict[str, 
                 "both set how the animation repeats; give one"
             )
         out["loops"] = _loops(get("loop"), container)
-    palette = get("palettesize")
-    if palette is not None and (isinstance(palette, (bool, np.bool_)) or palette != 256):
+    _args.text(
+        "ffmpeg_log_level",
+        get("ffmpeg_log_level"),
+        "an ffmpeg log level ('warning', 'error', ...; ignored: framesink runs no ffmpeg), or None",
+    )
+    palette = _args.whole("palettesize", get("palettesize"), 1, allowed="256 (imageio's default)")
+    if palette is not None and palette != 256:
         raise InvalidConfigError(
             f"palettesize {palette!r} is not available: framesink gives each GIF frame its own "
             "palette of up to 256 colours; allowed: 256 (imageio's default) or None"

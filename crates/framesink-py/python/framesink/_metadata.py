@@ -9,7 +9,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Union
 
-from ._errors import InvalidConfigError
+from ._errors import InvalidTypeError
 
 Value = Union[str, int, _dt.datetime, _dt.date]
 Metadata = Mapping[str, Value]
@@ -35,7 +35,7 @@ def _text(key: str, value: object) -> str:
         return value.isoformat()
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return str(int(value))  # a year, a track number
-    raise InvalidConfigError(
+    raise InvalidTypeError(
         f"metadata {key!r}: {value!r} ({type(value).__name__}) is not a string; {_ALLOWED}"
     )
 
@@ -45,12 +45,12 @@ def metadata_pairs(metadata: Metadata | None) -> list[tuple[str, str]] | None:
     if metadata is None:
         return None
     if not isinstance(metadata, Mapping):
-        raise InvalidConfigError(
+        raise InvalidTypeError(
             f"metadata {metadata!r} ({type(metadata).__name__}) is not a mapping; {_ALLOWED}"
         )
     pairs = []
     for key, value in metadata.items():
         if not isinstance(key, str):
-            raise InvalidConfigError(f"metadata key {key!r} is not a string; {_ALLOWED}")
+            raise InvalidTypeError(f"metadata key {key!r} is not a string; {_ALLOWED}")
         pairs.append((key, _text(key, value)))
     return pairs

@@ -61,10 +61,10 @@ class _Line:
 def make_progress(
     progress: bool | Callable[[int, int | None], Any], total: int | None
 ) -> Any | None:
-    if progress is False or progress is None:
-        return None
     if callable(progress):
         return _Callback(progress, total)
+    if not progress:  # False, None (numpy's False too)
+        return None
     try:
         return _Tqdm(total)
     except ImportError:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _framesink
+from . import _args, _framesink
 from ._colormap import auto_range, checked_range
 from ._errors import (
     FrameFunctionError,
@@ -430,9 +430,13 @@ def run_segments(
     return Summary(**joiner.close())
 
 
+EXECUTOR_ALLOWED = (
+    "None (fresh local worker processes), a dask.distributed.Client or a "
+    "concurrent.futures.Executor (ProcessPoolExecutor, client.get_executor())"
+)
+
+
 def make_engine(executor: Any, workers: int | None) -> _Engine:
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise InvalidConfigError(f"workers {workers!r} is out of range; allowed: 1 or more")
     if executor is None:
         from ._pool import ProcessPool
 
@@ -440,16 +444,15 @@ def make_engine(executor: Any, workers: int | None) -> _Engine:
         return _Engine(ProcessPool(n), n, owned=True)
     if _is_dask_client(executor) or isinstance(executor, Executor):
         return _Engine(executor, workers, owned=False)
-    raise InvalidConfigError(
-        f"executor {executor!r} is not a dask.distributed.Client or a "
-        "concurrent.futures.Executor (ProcessPoolExecutor, client.get_executor())"
-    )
+    raise _args.wrong_type("executor", executor, "an executor", EXECUTOR_ALLOWED)
 
 
 def check_options(options: dict[str, Any], func: str) -> None:
     unknown = [name for name in options if name not in _OPTIONS]
     if unknown:
         raise unexpected_keyword(func, unknown[0], _OPTIONS | _RENDER_KEYWORDS)
+    # Here, not first on a worker: a wrong type leaves no file.
+    _args.check_writer_options(options)
     if options.get("cmap") is not None:
         options["vmin"], options["vmax"] = checked_range(options.get("vmin"), options.get("vmax"))
 
@@ -468,7 +471,7 @@ def unit_of(container: str, fps: Any, options: dict[str, Any]) -> int:
 def plan(n: int, unit: int, segment_frames: int | None, workers: int, container: str) -> int:
     if segment_frames is None:
         return _default_segment(n, unit, workers)
-    if not isinstance(segment_frames, int) or segment_frames < 1:
+    if segment_frames < 1:
         raise InvalidConfigError(
             f"segment_frames {segment_frames!r} is out of range; allowed: a positive multiple "
             f"of the keyframe interval ({unit})"
@@ -505,8 +508,24 @@ def render(
     **options: Any,
 ) -> Any:
     """See :func:`framesink.render`."""
+    target = _args.target(target)
     metadata = metadata_pairs(options.pop("metadata", None))
     check_options(options, "render")
+    if fps is not None:
+        _args.fps(fps)
+    _args.whole("workers", workers, 1)
+    _args.whole("segment_frames", segment_frames, allowed=_args.SEGMENT_FRAMES_ALLOWED)
+    _args.progress(progress)
+    if not (dpi is None or (_args.is_real(dpi) and dpi > 0)):
+        raise _args.wrong_type(
+            "dpi", dpi, "a positive number", "dots per inch, or None (the figure's)"
+        )
+    if not (savefig_kwargs is None or isinstance(savefig_kwargs, dict)):
+        raise _args.wrong_type(
+            "savefig_kwargs", savefig_kwargs, "a dict", "a dict of Figure.savefig keywords, or None"
+        )
+    if not (executor is None or _is_dask_client(executor) or isinstance(executor, Executor)):
+        raise _args.wrong_type("executor", executor, "an executor", EXECUTOR_ALLOWED)
     anim_cls = getattr(sys.modules.get("matplotlib.animation"), "Animation", None)
     if anim_cls is not None and isinstance(frame_fn, anim_cls):
         if items is not None or setup is not None:
@@ -529,17 +548,27 @@ def render(
     if dpi is not None or savefig_kwargs is not None:
         raise InvalidConfigError("dpi= and savefig_kwargs= are for render(target, anim)")
     if not callable(frame_fn):
-        raise InvalidConfigError(f"frame_fn {frame_fn!r} is not callable")
+        raise _args.wrong_type(
+            "frame_fn",
+            frame_fn,
+            "callable",
+            "a function frame_fn(item) -> frame (frame_fn(state, item) with setup=), or a "
+            "matplotlib Animation",
+        )
     if setup is not None and not callable(setup):
-        raise InvalidConfigError(f"setup {setup!r} is not callable")
+        raise _args.wrong_type(
+            "setup", setup, "callable", "a function setup() -> state, run once per task, or None"
+        )
     if items is None:
         raise InvalidConfigError("render(target, frame_fn, items) needs items (a range, a list)")
     try:
         n = len(items)
     except TypeError:
-        raise InvalidConfigError(
-            f"items must be a sequence with a length (a range, a list, an array), "
-            f"not {type(items).__name__}; use list(...) for an iterator"
+        raise _args.wrong_type(
+            "items",
+            items,
+            "a sequence with a length",
+            "a range, a list or an array (its first axis); list(...) for an iterator",
         ) from None
     if n == 0:
         raise InvalidConfigError("items is empty; a movie needs at least one frame")
@@ -622,8 +651,6 @@ def _render_animation(
         raise InvalidConfigError("the animation has no frames")
     unit = unit_of(container, fps, options)
     n_workers = workers or os.cpu_count() or 1
-    if not isinstance(n_workers, int) or n_workers < 1:
-        raise InvalidConfigError(f"workers {workers!r} is out of range; allowed: 1 or more")
     seg = plan(n, unit, segment_frames, n_workers, container)
     # What anim.save passes its writer (matplotlib's Animation.save).
     import matplotlib as mpl
@@ -666,18 +693,31 @@ def _render_animation(
         _ANIMATION = None
 
 
+_PART_ALLOWED = (
+    "paths (str or os.PathLike), bytes, or binary file objects that can seek (read() and seek())"
+)
+
+
 def join(target: Any, parts: Iterable[Any], metadata: Any = None) -> Any:
     """See :func:`framesink.join`."""
     from . import Summary
 
+    target = _args.target(target)
     pairs = metadata_pairs(metadata)
     if isinstance(parts, (str, bytes, os.PathLike)):
         raise InvalidConfigError(
             "parts is one path or bytes; give a list of parts: join(target, [part0, part1])"
         )
+    if not hasattr(type(parts), "__iter__"):
+        raise _args.wrong_type("parts", parts, "a list of parts", f"a list of {_PART_ALLOWED}")
     parts = list(parts)
     if not parts:
         raise InvalidConfigError("parts is empty; join needs at least one part")
+    for i, p in enumerate(parts):
+        if not isinstance(p, (str, os.PathLike, bytes, bytearray, memoryview)) and not (
+            callable(getattr(p, "read", None)) and callable(getattr(p, "seek", None))
+        ):
+            raise _args.wrong_type(f"parts[{i}]", p, "a part", _PART_ALLOWED)
     for p in parts:
         if isinstance(p, (str, os.PathLike)) and isinstance(target, (str, os.PathLike)):
             t, q = os.fspath(target), os.fspath(p)
@@ -741,6 +781,13 @@ def write_dask(
     given_metadata = options.pop("metadata", None)
     metadata = metadata_pairs(given_metadata)
     container = _container(target, options.pop("format", None), options.get("codec"))
+    if client is not None and not _is_dask_client(client):
+        raise _args.wrong_type(
+            "client",
+            client,
+            "a dask.distributed.Client",
+            "a dask.distributed.Client, or None (the current client, if any)",
+        )
     if client is None:
         try:
             import distributed

@@ -15,7 +15,7 @@ from matplotlib import animation
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from . import Writer
+from . import Writer, _args
 from ._errors import InvalidFrameError
 
 _CODECS = {
@@ -47,6 +47,26 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         threads: int | None = None,
         speed: int | None = None,
     ) -> None:
+        # Checked here, not when the animation is saved.
+        _args.check_writer_options(
+            dict(
+                fps=fps,
+                codec=codec,
+                quality=quality,
+                keyframe_interval=keyframe_interval,
+                threads=threads,
+                speed=speed,
+                metadata=metadata,
+            )
+        )
+        if bitrate is not None and not _args.is_whole(bitrate):
+            raise _args.wrong_type(
+                "bitrate",
+                bitrate,
+                "a whole number",
+                "kbit/s, 1 to 2000000, or -1 or None (matplotlib's for constant quality)",
+            )
+        extra_args = _args.strings("extra_args", extra_args, _args.FFMPEG_ARGS_ALLOWED)
         via_ffmpeg = isinstance(codec, str) and codec.startswith("ffmpeg:")
         if codec not in _CODECS and not via_ffmpeg:
             raise ValueError(
@@ -82,6 +102,11 @@ class FramesinkWriter(animation.AbstractMovieWriter):
         return True
 
     def setup(self, fig: Figure, outfile: Any, dpi: float | None = None) -> None:
+        _args.target(outfile, "outfile")
+        if not (dpi is None or (_args.is_real(dpi) and dpi > 0)):
+            raise _args.wrong_type(
+                "dpi", dpi, "a positive number", "dots per inch, or None (the figure's)"
+            )
         super().setup(fig, outfile, dpi=dpi)
         self._open(outfile)
 

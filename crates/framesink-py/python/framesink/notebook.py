@@ -13,7 +13,7 @@ import html
 import os
 from typing import Any
 
-from . import _WRITE_OPTIONS, encode
+from . import _WRITE_OPTIONS, _args, encode
 from ._errors import unexpected_keyword
 
 DEFAULT_MAX_BYTES = 20_000_000
@@ -60,6 +60,21 @@ def show(
             raise unexpected_keyword(
                 "show", name, (*_WRITE_OPTIONS, "max_bytes", "directory", "width")
             )
+    _args.whole(
+        "max_bytes",
+        max_bytes,
+        0,
+        allowed="bytes to embed, 0 or more (default 20000000)",
+        optional=False,
+    )
+    if not isinstance(directory, (str, os.PathLike)):
+        raise _args.wrong_type(
+            "directory",
+            directory,
+            "a path",
+            "a directory (str or os.PathLike) for a movie too large to embed (default '.')",
+        )
+    _args.whole("width", width, 1, allowed="the player's width in pixels, 1 or more")
     data = encode(frames, **options)
     if len(data) <= max_bytes:
         return Movie(data, width=width)
