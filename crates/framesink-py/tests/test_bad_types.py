@@ -357,6 +357,16 @@ def test_a_part_of_the_wrong_type_is_refused_before_the_target(tmp_path: Path) -
     assert not target.exists()
 
 
+def test_ffmpeg_args_without_an_ffmpeg_codec_are_refused(tmp_path: Path) -> None:
+    target = tmp_path / "out.mp4"
+    with pytest.raises(InvalidConfigError) as info:
+        framesink.write(target, FRAMES, ffmpeg_args=["-crf", "18"])
+    message = str(info.value)
+    assert "ffmpeg_args ['-crf', '18'] go to a system ffmpeg, and codec=None names no" in message
+    assert "codec='ffmpeg:<encoder>'" in message
+    assert not target.exists()
+
+
 def test_numpy_scalars_are_taken_as_their_python_kind(tmp_path: Path) -> None:
     target = tmp_path / "out.gif"
     summary = framesink.write(

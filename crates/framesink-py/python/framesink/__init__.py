@@ -192,6 +192,13 @@ class Writer:
         self._native: _framesink.NativeWriter | None = None
         target = _args.target(target)
         _args.check_writer_options(options)
+        if ffmpeg_args and not (isinstance(codec, str) and codec.startswith("ffmpeg:")):
+            raise InvalidConfigError(
+                f"ffmpeg_args {list(ffmpeg_args)!r} go to a system ffmpeg, and codec={codec!r} "
+                "names no ffmpeg encoder (framesink's own encoders take keywords: quality=, "
+                "bitrate=, keyframe_interval=); allowed: ffmpeg_args with "
+                "codec='ffmpeg:<encoder>' (e.g. 'ffmpeg:libx264'), or none"
+            )
         vmin, vmax = checked_range(vmin, vmax)
         num, den = _rate(fps)
         self._channel_order = channel_order
