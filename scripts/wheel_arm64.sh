@@ -50,13 +50,15 @@ if [ ! -x "$root/usr/bin/ffprobe" ]; then
   chroot "$root" apt-get update -qq
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
 fi
-# This machine's certificates (a proxy may sign PyPI's), /proc, /dev, and the
-# repository (its tests and scripts) at /src.
+# This machine's certificates (a proxy may sign PyPI's), /proc, /sys, /dev
+# (the bad-input tests write to read-only kernel files), and the repository
+# (its tests and scripts) at /src.
 cp /etc/ssl/certs/ca-certificates.crt "$root/host-ca.crt"
 mkdir -p "$root/src"
-cleanup() { umount "$root/src" "$root/dev" "$root/proc" 2>/dev/null || true; }
+cleanup() { umount "$root/src" "$root/dev" "$root/sys" "$root/proc" 2>/dev/null || true; }
 trap cleanup EXIT
 mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+mountpoint -q "$root/sys" || mount -t sysfs sysfs "$root/sys"
 mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
 mountpoint -q "$root/src" || mount --bind "$(pwd)" "$root/src"
 
