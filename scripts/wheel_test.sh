@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tests a built wheel on the machine it is for, as a user there would have it:
 # installed into a fresh venv (numpy, matplotlib and the test tools from PyPI,
-# binary wheels only, so nothing can be compiled), with no cargo, rustc or nasm
-# on PATH, running the pytest files that need no Linux-only tool. ffmpeg and
+# binary wheels only, so nothing can be compiled), with no cargo or rustc on
+# PATH, running the pytest files that need no Linux-only tool. ffmpeg and
 # ffprobe must be on PATH: the tests check every movie with them, never write
 # one with them (test_wheel.py also runs the examples with them hidden).
 #
@@ -36,18 +36,25 @@ bin="$work/venv/bin"
 "$bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: \
   "$wheel" "pytest>=7" "hypothesis>=6" "matplotlib>=3.5" "imageio>=2.28" pillow xarray
 
-# PATH without the build tools: every directory that holds one is dropped.
+# PATH without Rust: every directory that holds cargo or rustc (rustup's
+# ~/.cargo/bin) is dropped. nasm stays where the system keeps it (/usr/bin
+# beside ffmpeg): it only assembles at build time, the wheel cannot call it;
+# test_wheel.py runs the examples with nothing but the venv on PATH.
 path="$bin"
 IFS=':' read -r -a dirs <<<"$PATH"
 for dir in "${dirs[@]}"; do
-  keep=1
-  for tool in cargo rustc nasm; do
-    if [ -e "$dir/$tool" ] || [ -e "$dir/$tool.exe" ]; then keep=0; fi
+  rust=0
+  for tool in cargo rustc; do
+    if [ -e "$dir/$tool" ] || [ -e "$dir/$tool.exe" ]; then rust=1; fi
   done
-  [ $keep = 1 ] && [ "$dir" != "$bin" ] && path="$path:$dir"
+  if [ $rust = 1 ] && { [ -e "$dir/ffmpeg" ] || [ -e "$dir/ffmpeg.exe" ]; }; then
+    echo "wheel_test.sh: $dir holds both Rust and ffmpeg: Rust cannot be hidden from the tests" >&2
+    exit 1
+  fi
+  [ $rust = 0 ] && [ "$dir" != "$bin" ] && path="$path:$dir"
 done
 export PATH="$path"
-for tool in cargo rustc nasm; do
+for tool in cargo rustc; do
   if command -v "$tool" >/dev/null; then
     echo "wheel_test.sh: $tool is still on PATH ($(command -v "$tool"))" >&2
     exit 1
