@@ -78,6 +78,12 @@ def whole(
     return int(value)
 
 
+def dpi(value: Any) -> None:
+    """A positive number, or None (render's and the matplotlib writer's ``dpi``)."""
+    if not (value is None or (is_real(value) and value > 0)):
+        raise wrong_type("dpi", value, "a positive number", "dots per inch, or None (the figure's)")
+
+
 def flag(name: str, value: Any, allowed: str) -> bool:
     """A bool (numpy's too)."""
     if not isinstance(value, (bool, np.bool_)):

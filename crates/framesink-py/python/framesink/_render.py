@@ -436,15 +436,19 @@ EXECUTOR_ALLOWED = (
 )
 
 
+def check_executor(executor: Any) -> None:
+    if not (executor is None or _is_dask_client(executor) or isinstance(executor, Executor)):
+        raise _args.wrong_type("executor", executor, "an executor", EXECUTOR_ALLOWED)
+
+
 def make_engine(executor: Any, workers: int | None) -> _Engine:
+    """The engine of a render; `executor` has passed check_executor."""
     if executor is None:
         from ._pool import ProcessPool
 
         n = workers or os.cpu_count() or 1
         return _Engine(ProcessPool(n), n, owned=True)
-    if _is_dask_client(executor) or isinstance(executor, Executor):
-        return _Engine(executor, workers, owned=False)
-    raise _args.wrong_type("executor", executor, "an executor", EXECUTOR_ALLOWED)
+    return _Engine(executor, workers, owned=False)
 
 
 def check_options(options: dict[str, Any], func: str) -> None:
@@ -516,16 +520,12 @@ def render(
     _args.whole("workers", workers, 1)
     _args.whole("segment_frames", segment_frames, allowed=_args.SEGMENT_FRAMES_ALLOWED)
     _args.progress(progress)
-    if not (dpi is None or (_args.is_real(dpi) and dpi > 0)):
-        raise _args.wrong_type(
-            "dpi", dpi, "a positive number", "dots per inch, or None (the figure's)"
-        )
+    _args.dpi(dpi)
     if not (savefig_kwargs is None or isinstance(savefig_kwargs, dict)):
         raise _args.wrong_type(
             "savefig_kwargs", savefig_kwargs, "a dict", "a dict of Figure.savefig keywords, or None"
         )
-    if not (executor is None or _is_dask_client(executor) or isinstance(executor, Executor)):
-        raise _args.wrong_type("executor", executor, "an executor", EXECUTOR_ALLOWED)
+    check_executor(executor)
     anim_cls = getattr(sys.modules.get("matplotlib.animation"), "Animation", None)
     if anim_cls is not None and isinstance(frame_fn, anim_cls):
         if items is not None or setup is not None:

@@ -103,10 +103,7 @@ class FramesinkWriter(animation.AbstractMovieWriter):
 
     def setup(self, fig: Figure, outfile: Any, dpi: float | None = None) -> None:
         _args.target(outfile, "outfile")
-        if not (dpi is None or (_args.is_real(dpi) and dpi > 0)):
-            raise _args.wrong_type(
-                "dpi", dpi, "a positive number", "dots per inch, or None (the figure's)"
-            )
+        _args.dpi(dpi)
         super().setup(fig, outfile, dpi=dpi)
         self._open(outfile)
 
