@@ -19,6 +19,8 @@
 
 pub mod color;
 pub mod config;
+#[allow(dead_code)] // used by the Reader, which lands next
+mod decode;
 mod demux;
 pub mod encode;
 pub mod error;

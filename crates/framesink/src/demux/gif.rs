@@ -4,7 +4,7 @@
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
-use super::{DemuxError, Demuxer};
+use super::{DemuxError, Demuxer, SampleEntry};
 use crate::config::Codec;
 use crate::encode::{ImageInfo, Packet};
 use crate::gif_times::{gif_delay, Times, APPLICATION_LABEL, TIMES_APPLICATION};
@@ -23,7 +23,9 @@ pub(crate) struct GifDemuxer {
     info: StreamInfo,
     /// The end of the last frame, in ticks.
     duration: u64,
-    packets: std::vec::IntoIter<Packet>,
+    packets: Vec<Packet>,
+    /// The next packet handed out.
+    next: usize,
 }
 
 impl GifDemuxer {
@@ -118,7 +120,8 @@ impl GifDemuxer {
         Ok(GifDemuxer {
             info,
             duration,
-            packets: packets.into_iter(),
+            packets,
+            next: 0,
         })
     }
 }
@@ -133,7 +136,24 @@ impl Demuxer for GifDemuxer {
     }
 
     fn next_packet(&mut self) -> Result<Option<Packet>, DemuxError> {
-        Ok(self.packets.next())
+        let packet = self.packets.get(self.next).cloned();
+        self.next += packet.is_some() as usize;
+        Ok(packet)
+    }
+
+    fn samples(&self) -> Vec<SampleEntry> {
+        self.packets
+            .iter()
+            .map(|p| SampleEntry {
+                pts: p.pts,
+                keyframe: p.keyframe,
+            })
+            .collect()
+    }
+
+    fn seek(&mut self, index: usize) -> Result<(), DemuxError> {
+        self.next = index.min(self.packets.len());
+        Ok(())
     }
 }
 

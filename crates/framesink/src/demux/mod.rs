@@ -23,6 +23,19 @@ pub(crate) trait Demuxer {
     /// start, `keyframe` its sync flag, `index` its place in the file;
     /// `None` after the last.
     fn next_packet(&mut self) -> Result<Option<Packet>, DemuxError>;
+    /// Every sample, in decoding order: what a reader seeks by.
+    fn samples(&self) -> Vec<SampleEntry>;
+    /// Makes sample `index` (in decoding order) the next that
+    /// [`next_packet`](Self::next_packet) gives.
+    fn seek(&mut self, index: usize) -> Result<(), DemuxError>;
+}
+
+/// Where a sample stands: its presentation time (ticks from the first
+/// frame shown) and whether decoding can start at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SampleEntry {
+    pub(crate) pts: u64,
+    pub(crate) keyframe: bool,
 }
 
 /// Why a demuxer stops.

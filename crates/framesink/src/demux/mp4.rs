@@ -8,8 +8,9 @@ use std::io::{Read, Seek, SeekFrom};
 
 use mp4_atom::{Codec as StsdCodec, Colr, Decode, FourCC, Moof, Moov, StszSamples};
 
-use super::{DemuxError, Demuxer};
+use super::{DemuxError, Demuxer, SampleEntry};
 use crate::config::{Codec, ColorMatrix};
+use crate::decode::Colour;
 use crate::encode::{CodecConfig, Packet};
 use crate::stream::StreamInfo;
 
@@ -28,6 +29,19 @@ struct Sample {
     size: u32,
     duration: u32,
     keyframe: bool,
+    /// Its presentation time minus its decoding time (B-frames), read
+    /// only; then its presentation time from the first frame shown.
+    pts: i64,
+}
+
+/// What an MP4 is opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A part to join: one video track as framesink writes it (no
+    /// reordered frames, one sample description, no sample groups).
+    Join,
+    /// A movie to read: its first video track, whatever else it holds.
+    Read,
 }
 
 /// A top-level box: its type, where it starts, its whole length.
@@ -41,12 +55,13 @@ struct TopBox {
 pub(crate) struct Mp4Demuxer<R> {
     reader: R,
     info: StreamInfo,
+    /// The track's `colr` (nclx) tags, where it has them.
+    colour: Option<Colour>,
     samples: Vec<Sample>,
     /// The end of the last sample, in ticks.
     duration: u64,
-    /// The next sample to read, and its time.
+    /// The next sample to read.
     next: usize,
-    pts: u64,
     /// Where the reader is, when it is at the end of the sample read last
     /// (samples in a row are read without a seek).
     position: Option<u64>,
@@ -118,7 +133,7 @@ fn top_boxes<R: Read + Seek>(r: &mut R, len: u64) -> Check<Vec<TopBox>> {
     Ok(boxes)
 }
 
-fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check<T> {
+fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64, mode: Mode) -> Check<T> {
     if b.len > max {
         return Err(format!(
             "box '{}' at byte {} is {} bytes, more than the {max} framesink reads",
@@ -134,7 +149,9 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64) -> Check
     if &b.kind == b"moov" {
         blank_user_data(&mut buf);
     }
-    if let Some(at) = sample_group(&buf) {
+    if mode == Mode::Read {
+        blank_sample_groups(&mut buf);
+    } else if let Some(at) = sample_group(&buf) {
         return Err(format!(
             "it has a sample group description ('sgpd' at byte {}); join takes framesink's parts, which have none",
             b.start + at as u64
@@ -186,6 +203,37 @@ fn blank_user_data(moov: &mut [u8]) {
     }
 }
 
+/// Turns every sample group box (`sgpd`, `sbgp`) within the box `buf` into
+/// a `free` box of the same size, walking the containers that hold them
+/// (a movie's audio track carries AAC's 'roll' groups, which mp4-atom 0.17
+/// can mistake for gigabytes of entries; the reader needs none of them).
+fn blank_sample_groups(buf: &mut [u8]) {
+    const CONTAINERS: [&[u8; 4]; 8] = [
+        b"moov", b"trak", b"mdia", b"minf", b"stbl", b"moof", b"traf", b"mvex",
+    ];
+    let Some(kind) = buf.get(4..8) else {
+        return;
+    };
+    if !CONTAINERS.iter().any(|c| &c[..] == kind) {
+        return;
+    }
+    let mut at = 8;
+    while at + 8 <= buf.len() {
+        let size = u32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
+        if size < 8 || size > buf.len() - at {
+            return; // damaged, or a 64-bit size: left for the decoder to report
+        }
+        let child = &mut buf[at..at + size];
+        if matches!(&child[4..8], b"sgpd" | b"sbgp") {
+            child[4..8].copy_from_slice(b"free");
+            child[8..].fill(0);
+        } else {
+            blank_sample_groups(child);
+        }
+        at += size;
+    }
+}
+
 /// Where an `sgpd` box starts in `buf`, if anywhere. mp4-atom 0.17 decodes
 /// a version-0 `sgpd` of an unknown grouping type as a first entry that
 /// takes the rest of the box and then entries of no bytes: its count (up to
@@ -199,15 +247,37 @@ fn sample_group(buf: &[u8]) -> Option<usize> {
 
 /// The stream a `moov` describes, the default sample values of its
 /// fragments (trex: duration, size, flags), and its track id.
-fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
-    let [trak] = &moov.trak[..] else {
-        return Err(format!(
-            "it holds {} tracks; join takes MP4s with one video track, as framesink makes them",
-            moov.trak.len()
-        ));
+fn stream_of(moov: &Moov, mode: Mode) -> Check<(StreamInfo, (u32, u32, u32), u32, usize)> {
+    let vide = FourCC::new(b"vide");
+    let (track, trak) = match (mode, &moov.trak[..]) {
+        (Mode::Join, [trak]) => (0, trak),
+        (Mode::Join, traks) => {
+            return Err(format!(
+                "it holds {} tracks; join takes MP4s with one video track, as framesink makes them",
+                traks.len()
+            ))
+        }
+        (Mode::Read, traks) => traks
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.mdia.hdlr.handler == vide)
+            .ok_or_else(|| {
+                let kinds: Vec<String> = traks
+                    .iter()
+                    .map(|t| format!("'{}'", t.mdia.hdlr.handler))
+                    .collect();
+                format!(
+                    "it has no video track (its tracks: {})",
+                    if kinds.is_empty() {
+                        "none".to_string()
+                    } else {
+                        kinds.join(", ")
+                    }
+                )
+            })?,
     };
     let handler = trak.mdia.hdlr.handler;
-    if handler != FourCC::new(b"vide") {
+    if handler != vide {
         return Err(format!("its track is '{handler}', not video ('vide')"));
     }
     let timescale = trak.mdia.mdhd.timescale;
@@ -215,22 +285,39 @@ fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
         return Err("its timescale is 0".into());
     }
     let stbl = &trak.mdia.minf.stbl;
-    let [entry] = &stbl.stsd.codecs[..] else {
-        return Err(format!(
-            "it has {} sample descriptions; join takes one",
-            stbl.stsd.codecs.len()
-        ));
+    let entry = match (&stbl.stsd.codecs[..], mode) {
+        ([entry], _) => entry,
+        ([entry, ..], Mode::Read) => entry,
+        (entries, _) => {
+            return Err(format!(
+                "it has {} sample descriptions; {} one",
+                entries.len(),
+                if mode == Mode::Join {
+                    "join takes"
+                } else {
+                    "a movie needs at least"
+                }
+            ))
+        }
     };
     let (codec, visual, colr, config) = match entry {
         StsdCodec::Avc1(a) => {
-            let ([sps], [pps]) = (
+            let (sps, pps) = (
                 &a.avcc.sequence_parameter_sets[..],
                 &a.avcc.picture_parameter_sets[..],
-            ) else {
+            );
+            if mode == Mode::Join && (sps.len(), pps.len()) != (1, 1) {
                 return Err(format!(
                     "its avcC has {} SPS and {} PPS; join takes one of each",
                     a.avcc.sequence_parameter_sets.len(),
                     a.avcc.picture_parameter_sets.len()
+                ));
+            }
+            let (Some(sps), Some(pps)) = (sps.first(), pps.first()) else {
+                return Err(format!(
+                    "its avcC has {} SPS and {} PPS; H.264 needs one of each",
+                    sps.len(),
+                    pps.len()
                 ));
             };
             let config = CodecConfig::Avc {
@@ -247,33 +334,40 @@ fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
             (Codec::Av1, &a.visual, &a.colr, config)
         }
         other => {
-            return Err(
-                format!("its codec is {other:?}; join takes H.264 (avc1) and AV1 (av01)")
+            return Err(match mode {
+                Mode::Join => format!("its codec is {other:?}; join takes H.264 (avc1) and AV1 (av01)")
                     .chars()
                     .take(200)
                     .collect(),
-            )
+                Mode::Read => format!(
+                    "its video is {}, which framesink does not decode (it decodes H.264 and AV1 in MP4, GIF and APNG); read it through ffmpeg (imageio's pyav or ffmpeg plugin, or `ffmpeg -i FILE -f rawvideo -`)",
+                    codec_name(other)
+                ),
+            })
         }
     };
-    let matrix = match colr {
-        Some(Colr::Nclx {
-            matrix_coefficients: 6 | 5,
-            ..
-        }) => ColorMatrix::Bt601,
-        Some(Colr::Nclx {
-            matrix_coefficients: 1,
-            ..
-        })
-        | None => ColorMatrix::Bt709,
-        Some(Colr::Nclx {
-            matrix_coefficients: m,
-            ..
-        }) => {
-            return Err(format!(
-                "its colour matrix is {m}; join takes BT.709 (1) and BT.601 (6)"
-            ))
-        }
-        Some(_) => ColorMatrix::Bt709,
+    let matrix = match (mode, colr) {
+        (Mode::Read, _) => ColorMatrix::Bt709, // the reader takes the tags from `colour`
+        (Mode::Join, colr) => match colr {
+            Some(Colr::Nclx {
+                matrix_coefficients: 6 | 5,
+                ..
+            }) => ColorMatrix::Bt601,
+            Some(Colr::Nclx {
+                matrix_coefficients: 1,
+                ..
+            })
+            | None => ColorMatrix::Bt709,
+            Some(Colr::Nclx {
+                matrix_coefficients: m,
+                ..
+            }) => {
+                return Err(format!(
+                    "its colour matrix is {m}; join takes BT.709 (1) and BT.601 (6)"
+                ))
+            }
+            Some(_) => ColorMatrix::Bt709,
+        },
     };
     let trex = moov
         .mvex
@@ -306,7 +400,59 @@ fn stream_of(moov: &Moov) -> Check<(StreamInfo, (u32, u32, u32), u32)> {
     }
     info.encoder = encoder.to_string();
     info.config = Some(config);
-    Ok((info, trex, trak.tkhd.track_id))
+    Ok((info, trex, trak.tkhd.track_id, track))
+}
+
+/// A sample description's codec, as a reader names it.
+fn codec_name(codec: &StsdCodec) -> String {
+    match codec {
+        StsdCodec::Hev1(_) | StsdCodec::Hvc1(_) => "HEVC (H.265)".into(),
+        StsdCodec::Vp08(_) => "VP8".into(),
+        StsdCodec::Vp09(_) => "VP9".into(),
+        StsdCodec::Avc3(_) => "H.264 with in-band parameter sets (avc3)".into(),
+        StsdCodec::Jpeg(_) => "Motion JPEG".into(),
+        other => {
+            let debug = format!("{other:?}");
+            let name: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+            match name.as_str() {
+                "Unknown" => {
+                    let kind: String = debug
+                        .chars()
+                        .skip_while(|c| *c != '"')
+                        .skip(1)
+                        .take_while(|c| *c != '"')
+                        .take(8)
+                        .collect();
+                    format!("'{kind}'")
+                }
+                _ => format!("'{}'", name.to_ascii_lowercase()),
+            }
+        }
+    }
+}
+
+/// The `colr` (nclx) tags of the first sample description, if any.
+fn colour_of(moov: &Moov, track: usize) -> Option<Colour> {
+    let entry = moov.trak[track].mdia.minf.stbl.stsd.codecs.first()?;
+    let colr = match entry {
+        StsdCodec::Avc1(a) => a.colr.as_ref(),
+        StsdCodec::Av01(a) => a.colr.as_ref(),
+        _ => None,
+    }?;
+    match colr {
+        Colr::Nclx {
+            colour_primaries,
+            transfer_characteristics,
+            matrix_coefficients,
+            full_range_flag,
+        } => Some(Colour {
+            primaries: u8::try_from(*colour_primaries).unwrap_or(2),
+            transfer: u8::try_from(*transfer_characteristics).unwrap_or(2),
+            matrix: u8::try_from(*matrix_coefficients).unwrap_or(2),
+            full_range: *full_range_flag,
+        }),
+        _ => None,
+    }
 }
 
 fn push(samples: &mut Vec<Sample>, s: Sample, len: u64) -> Check<()> {
@@ -336,8 +482,14 @@ fn push(samples: &mut Vec<Sample>, s: Sample, len: u64) -> Check<()> {
 }
 
 /// The samples of a plain (non-fragmented) sample table.
-fn table_samples(moov: &Moov, len: u64, samples: &mut Vec<Sample>) -> Check<()> {
-    let stbl = &moov.trak[0].mdia.minf.stbl;
+fn table_samples(
+    moov: &Moov,
+    track: usize,
+    mode: Mode,
+    len: u64,
+    samples: &mut Vec<Sample>,
+) -> Check<()> {
+    let stbl = &moov.trak[track].mdia.minf.stbl;
     let (count, sizes): (usize, Box<dyn Fn(usize) -> u32>) = match &stbl.stsz.samples {
         StszSamples::Identical { count, size } => {
             let size = *size;
@@ -353,12 +505,17 @@ fn table_samples(moov: &Moov, len: u64, samples: &mut Vec<Sample>) -> Check<()> 
             "its sample table claims {count} frames, more than a file of {len} bytes can hold"
         ));
     }
-    if stbl.ctts.is_some() {
+    if stbl.ctts.is_some() && mode == Mode::Join {
         return Err(
             "its frames are reordered (ctts: B-frames); join takes framesink's streams, which have none"
                 .into(),
         );
     }
+    let mut offsets_ct = stbl.ctts.iter().flat_map(|c| {
+        c.entries
+            .iter()
+            .flat_map(|e| std::iter::repeat_n(e.sample_offset, e.sample_count as usize))
+    });
     let offsets: Vec<u64> = match (&stbl.stco, &stbl.co64) {
         (_, Some(c)) => c.entries.clone(),
         (Some(c), None) => c.entries.iter().map(|&o| o as u64).collect(),
@@ -422,6 +579,7 @@ fn table_samples(moov: &Moov, len: u64, samples: &mut Vec<Sample>) -> Check<()> 
                     size,
                     duration,
                     keyframe,
+                    pts: offsets_ct.next().unwrap_or(0),
                 },
                 len,
             )?;
@@ -443,11 +601,15 @@ fn fragment_samples(
     start: u64,
     track_id: u32,
     trex: (u32, u32, u32),
+    mode: Mode,
     len: u64,
     samples: &mut Vec<Sample>,
 ) -> Check<()> {
     for traf in &moof.traf {
         let t = &traf.tfhd;
+        if t.track_id != track_id && mode == Mode::Read {
+            continue; // another track's (audio)
+        }
         if t.track_id != track_id {
             return Err(format!(
                 "a fragment at byte {start} is for track {}, but the part's track is {track_id}",
@@ -472,7 +634,7 @@ fn fragment_samples(
                 })?;
             }
             for e in trun.samples.iter() {
-                if e.cts.is_some_and(|c| c != 0) {
+                if e.cts.is_some_and(|c| c != 0) && mode == Mode::Join {
                     return Err(
                         "its frames are reordered (composition offsets: B-frames); join takes framesink's streams, which have none"
                             .into(),
@@ -487,6 +649,7 @@ fn fragment_samples(
                         size: sample_size,
                         duration: e.duration.unwrap_or(duration),
                         keyframe: f & NON_SYNC == 0,
+                        pts: e.cts.unwrap_or(0) as i64,
                     },
                     len,
                 )?;
@@ -499,7 +662,12 @@ fn fragment_samples(
 
 impl<R: Read + Seek> Mp4Demuxer<R> {
     /// Reads the boxes of an MP4 of `len` bytes and its sample table.
-    pub(crate) fn open(mut reader: R, len: u64) -> Result<Self, DemuxError> {
+    pub(crate) fn open(reader: R, len: u64) -> Result<Self, DemuxError> {
+        Self::open_for(reader, len, Mode::Join)
+    }
+
+    /// Reads an MP4 of `len` bytes for `mode`.
+    pub(crate) fn open_for(mut reader: R, len: u64, mode: Mode) -> Result<Self, DemuxError> {
         let r = &mut reader;
         let boxes = top_boxes(r, len)?;
         let mut moovs = boxes.iter().filter(|b| &b.kind == b"moov");
@@ -511,13 +679,26 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
                 format!("it has {n} 'moov' boxes; an MP4 has one")
             }));
         };
-        let moov: Moov = read_box(r, moov_box, MAX_MOOV)?;
-        let (mut info, trex, track_id) = stream_of(&moov)?;
+        let moov: Moov = read_box(r, moov_box, MAX_MOOV, mode)?;
+        let (mut info, trex, track_id, track) = stream_of(&moov, mode)?;
+        let colour = colour_of(&moov, track);
         let mut samples = Vec::new();
-        table_samples(&moov, len, &mut samples)?;
+        table_samples(&moov, track, mode, len, &mut samples)?;
         for b in boxes.iter().filter(|b| &b.kind == b"moof") {
-            let moof: Moof = read_box(r, b, MAX_MOOF)?;
-            fragment_samples(&moof, b.start, track_id, trex, len, &mut samples)?;
+            let moof: Moof = read_box(r, b, MAX_MOOF, mode)?;
+            fragment_samples(&moof, b.start, track_id, trex, mode, len, &mut samples)?;
+        }
+        // Presentation times: decoding time plus composition offset, from
+        // the first frame shown (an edit list that skips B-frames' delay
+        // moves them all alike).
+        let mut dts = 0i64;
+        for s in &mut samples {
+            s.pts = dts.saturating_add(s.pts);
+            dts = dts.saturating_add(s.duration as i64);
+        }
+        let first = samples.iter().map(|s| s.pts).min().unwrap_or(0);
+        for s in &mut samples {
+            s.pts -= first;
         }
         let Some(first) = samples.first() else {
             return Err(DemuxError::Invalid("it holds no frames".into()));
@@ -543,12 +724,17 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
         Ok(Mp4Demuxer {
             reader,
             info,
+            colour,
             samples,
             duration,
             next: 0,
-            pts: 0,
             position: None,
         })
+    }
+
+    /// The track's `colr` tags, where it has them.
+    pub(crate) fn colour(&self) -> Option<Colour> {
+        self.colour
     }
 }
 
@@ -578,11 +764,25 @@ impl<R: Read + Seek> Demuxer for Mp4Demuxer<R> {
             data,
             keyframe: s.keyframe,
             index: i as u64,
-            pts: self.pts,
+            pts: s.pts as u64,
             image: None,
         };
         self.next += 1;
-        self.pts += s.duration as u64;
         Ok(Some(packet))
+    }
+
+    fn samples(&self) -> Vec<SampleEntry> {
+        self.samples
+            .iter()
+            .map(|s| SampleEntry {
+                pts: s.pts as u64,
+                keyframe: s.keyframe,
+            })
+            .collect()
+    }
+
+    fn seek(&mut self, index: usize) -> Result<(), DemuxError> {
+        self.next = index.min(self.samples.len());
+        Ok(())
     }
 }

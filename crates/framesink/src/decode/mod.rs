@@ -1,0 +1,132 @@
+//! Decoders behind one small interface, the mirror of encode/: packets in
+//! decoding order in, pictures in presentation order out. Each codec sits in
+//! its own file behind the same cargo feature as its encoder.
+
+// Each codec's module is declared here, with its arms in `describe` and
+// `decoder` below: av1.rs, gif.rs, h264.rs, png.rs.
+
+use crate::config::Codec;
+use crate::encode::{CodecConfig, Packet};
+use crate::stream::StreamInfo;
+
+/// A decoded picture, cropped to the displayed size, rows packed with no
+/// padding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Image {
+    /// Planar YUV 4:2:0, 8-bit: `y` is `width * height` bytes, `u` and `v`
+    /// are `width.div_ceil(2) * height.div_ceil(2)` bytes each.
+    Yuv420 {
+        width: u32,
+        height: u32,
+        y: Vec<u8>,
+        u: Vec<u8>,
+        v: Vec<u8>,
+    },
+    /// Packed RGBA, 8-bit, `width * 4` bytes a row, straight (not
+    /// premultiplied) alpha: what GIF and APNG decode to, composed onto the
+    /// canvas (disposal and blending applied).
+    Rgba {
+        width: u32,
+        height: u32,
+        data: Vec<u8>,
+    },
+}
+
+impl Image {
+    /// Width and height in pixels.
+    pub(crate) fn size(&self) -> (u32, u32) {
+        match self {
+            Image::Yuv420 { width, height, .. } | Image::Rgba { width, height, .. } => {
+                (*width, *height)
+            }
+        }
+    }
+}
+
+/// How a stream's samples map to colours, as its own headers say (the
+/// codec's VUI or sequence header; else the container's `colr`; else the
+/// defaults a player assumes). Code points of ITU-T H.273.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Colour {
+    pub(crate) primaries: u8,
+    pub(crate) transfer: u8,
+    pub(crate) matrix: u8,
+    pub(crate) full_range: bool,
+}
+
+impl Default for Colour {
+    /// Untagged video: "unspecified" (2) everywhere, limited range.
+    fn default() -> Self {
+        Colour {
+            primaries: 2,
+            transfer: 2,
+            matrix: 2,
+            full_range: false,
+        }
+    }
+}
+
+/// What a codec's setup data says about its stream, read before any packet
+/// is decoded, so that a stream framesink cannot decode is refused first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Description {
+    /// The profile's name ("High", "Main").
+    pub(crate) profile: String,
+    /// Bits per sample.
+    pub(crate) bit_depth: u8,
+    /// The coded size (before cropping).
+    pub(crate) coded_width: u32,
+    pub(crate) coded_height: u32,
+    /// The colour tags in the stream itself, where it has them.
+    pub(crate) colour: Option<Colour>,
+}
+
+/// Why a stream cannot be decoded, as a sentence for the caller to put
+/// after the file's name ("its H.264 is interlaced; ...").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError(pub(crate) String);
+
+impl From<String> for DecodeError {
+    fn from(sentence: String) -> Self {
+        DecodeError(sentence)
+    }
+}
+
+/// What every decoder does.
+pub(crate) trait Decoder: Send {
+    /// Takes the next packet in decoding order; the pictures that are ready
+    /// go to `out`, in presentation order (a decoder that reorders gives
+    /// them later, the last ones from [`flush`](Self::flush)).
+    fn decode(&mut self, packet: &Packet, out: &mut Vec<Image>) -> Result<(), DecodeError>;
+    /// The end of the stream (or of a run of packets before a seek): every
+    /// picture still held goes to `out`, and the decoder is ready to start
+    /// again at a keyframe.
+    fn flush(&mut self, out: &mut Vec<Image>) -> Result<(), DecodeError>;
+}
+
+/// Reads the setup data of `info`'s stream, refusing what cannot be decoded.
+pub(crate) fn describe(info: &StreamInfo) -> Result<Description, DecodeError> {
+    match (info.codec, &info.config) {
+        (Codec::Gif | Codec::Png, _) => Ok(Description {
+            profile: String::new(),
+            bit_depth: 8,
+            coded_width: info.width,
+            coded_height: info.height,
+            colour: None,
+        }),
+        (codec, _) => Err(DecodeError(format!(
+            "its codec is {codec}, which this build of framesink does not decode"
+        ))),
+    }
+}
+
+/// A decoder for `info`'s stream.
+pub(crate) fn decoder(info: &StreamInfo) -> Result<Box<dyn Decoder>, DecodeError> {
+    Ok(match info.codec {
+        codec => {
+            return Err(DecodeError(format!(
+                "its codec is {codec}, which this build of framesink does not decode"
+            )))
+        }
+    })
+}
