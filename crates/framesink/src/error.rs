@@ -43,6 +43,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A movie given to a [`Reader`](crate::Reader) cannot be read: not a
+    /// movie, a codec framesink does not decode, or damaged.
+    #[error("cannot read {name}: {message}")]
+    InvalidMovie {
+        /// Its path, or what the caller called it.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The container writer failed.
     #[error("movie writer error: {0}")]
     Mux(String),

@@ -19,7 +19,6 @@
 
 pub mod color;
 pub mod config;
-#[allow(dead_code)] // used by the Reader, which lands next
 mod decode;
 mod demux;
 pub mod encode;
@@ -28,14 +27,17 @@ pub mod frame;
 mod gif_times;
 pub mod metadata;
 pub mod mux;
+mod reader;
 pub mod segment;
 mod stream;
 mod writer;
 
 pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};
+pub use decode::Colour;
 pub use error::{Error, IoContext, Result};
 pub use frame::{Frame, PixelLayout, Timestamp};
 pub use metadata::Metadata;
+pub use reader::{DecodedFrame, Props, Reader, Source};
 pub use segment::{join, Joiner, Segment};
 pub use stream::{StreamInfo, Summary, Warning};
 pub use writer::VideoWriter;

@@ -3,6 +3,7 @@
 
 mod colormap;
 mod colormap_data;
+pub(crate) mod unpack;
 
 pub use colormap::Colormap;
 

@@ -46,12 +46,17 @@ impl Image {
 /// How a stream's samples map to colours, as its own headers say (the
 /// codec's VUI or sequence header; else the container's `colr`; else the
 /// defaults a player assumes). Code points of ITU-T H.273.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Colour {
-    pub(crate) primaries: u8,
-    pub(crate) transfer: u8,
-    pub(crate) matrix: u8,
-    pub(crate) full_range: bool,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Colour {
+    /// Colour primaries (1: BT.709, 6: SMPTE 170M, 9: BT.2020, 2: unspecified).
+    pub primaries: u8,
+    /// Transfer characteristics (1: BT.709, 13: sRGB, 16: PQ, 18: HLG).
+    pub transfer: u8,
+    /// Matrix coefficients (1: BT.709, 5/6: BT.601, 9: BT.2020 NCL,
+    /// 0: identity (RGB), 2: unspecified, decoded as BT.601).
+    pub matrix: u8,
+    /// Full ("PC", 0-255) range instead of limited ("TV", 16-235).
+    pub full_range: bool,
 }
 
 impl Default for Colour {

@@ -7,7 +7,10 @@ pub(crate) mod mp4;
 
 use std::io;
 
+use crate::decode::Colour;
 use crate::encode::Packet;
+use crate::metadata::Metadata;
+use crate::reader::Source;
 use crate::stream::StreamInfo;
 
 /// What every container reader does, once it has read the file's
@@ -59,4 +62,108 @@ impl From<io::Error> for DemuxError {
     fn from(e: io::Error) -> Self {
         DemuxError::Io(e)
     }
+}
+
+/// A movie opened for reading: its demuxer and what the container says
+/// about the stream beyond [`StreamInfo`].
+pub(crate) struct Opened {
+    pub(crate) demuxer: Box<dyn Demuxer + Send>,
+    /// The container's colour tags (MP4 `colr`), where it has them.
+    pub(crate) colour: Option<Colour>,
+    /// Whether the pictures have transparency.
+    pub(crate) alpha: bool,
+    /// The metadata as written.
+    pub(crate) metadata: Metadata,
+    /// Where the file was cut, when it is truncated.
+    pub(crate) cut: Option<String>,
+}
+
+/// Opens the movie `source` of `len` bytes for reading, by what its first
+/// bytes say it is.
+pub(crate) fn open_movie(mut source: Box<dyn Source>, len: u64) -> Result<Opened, DemuxError> {
+    let mut magic = [0u8; 16];
+    let mut n = 0;
+    while n < magic.len() {
+        match source.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(DemuxError::Io(e)),
+        }
+    }
+    source.seek(io::SeekFrom::Start(0))?;
+    let magic = &magic[..n];
+    let plain = |demuxer: Box<dyn Demuxer + Send>| Opened {
+        demuxer,
+        colour: None,
+        alpha: false,
+        metadata: Metadata::default(),
+        cut: None,
+    };
+    if magic.starts_with(b"GIF87a") || magic.starts_with(b"GIF89a") {
+        #[cfg(feature = "gif")]
+        {
+            let gif = gif::GifDemuxer::open(source)?;
+            return Ok(plain(Box::new(gif)));
+        }
+        #[cfg(not(feature = "gif"))]
+        return Err("it is a GIF, and GIF is not in this build of framesink"
+            .to_string()
+            .into());
+    }
+    if n >= 8
+        && matches!(
+            &magic[4..8],
+            b"ftyp" | b"styp" | b"moov" | b"moof" | b"free" | b"mdat" | b"wide" | b"skip"
+        )
+    {
+        let mp4 = mp4::Mp4Demuxer::open_for(source, len, mp4::Mode::Read)?;
+        let colour = mp4.colour();
+        let cut = mp4.cut().map(str::to_string);
+        let mut opened = plain(Box::new(mp4));
+        opened.colour = colour;
+        opened.cut = cut;
+        return Ok(opened);
+    }
+    Err(not_a_movie(magic).into())
+}
+
+/// Why bytes that start with `magic` are not a movie framesink reads,
+/// naming what they are where that is known.
+fn not_a_movie(magic: &[u8]) -> String {
+    const READS: &str = "framesink reads MP4/MOV (H.264, AV1), GIF and PNG/APNG";
+    let known: &[(&[u8], usize, &str)] = &[
+        (b"\x1a\x45\xdf\xa3", 0, "Matroska/WebM"),
+        (b"RIFF", 0, "RIFF (AVI or WAV)"),
+        (b"\xff\xd8\xff", 0, "a JPEG image"),
+        (b"OggS", 0, "Ogg"),
+        (b"FLV", 0, "FLV"),
+        (b"\x00\x00\x01\xba", 0, "MPEG program stream"),
+        (b"\x00\x00\x00\x01", 0, "a raw H.264/HEVC stream (Annex B)"),
+        (
+            b"YUV4MPEG2",
+            0,
+            "Y4M (raw video: read it with numpy, or `framesink encode` it)",
+        ),
+        (b"BM", 0, "a BMP image"),
+        (b"II*\x00", 0, "a TIFF image"),
+        (b"MM\x00*", 0, "a TIFF image"),
+    ];
+    if magic.is_empty() {
+        return format!("it is empty (0 bytes); {READS}");
+    }
+    for (sig, at, name) in known {
+        if magic.len() >= at + sig.len() && &magic[*at..at + sig.len()] == *sig {
+            return format!(
+                "it is {name}, which framesink does not read; {READS}; read other formats through ffmpeg (imageio's pyav plugin, or `ffmpeg -i FILE -f rawvideo -`)"
+            );
+        }
+    }
+    if magic[0] == 0x47 {
+        return format!(
+            "it looks like an MPEG transport stream, which framesink does not read; {READS}; read it through ffmpeg"
+        );
+    }
+    let shown: String = magic.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("it is not a movie framesink reads (it starts with bytes {shown}); {READS}")
 }

@@ -62,6 +62,8 @@ pub(crate) struct Mp4Demuxer<R> {
     duration: u64,
     /// The next sample to read.
     next: usize,
+    /// Why the file's end came early, when it did (read mode).
+    cut: Option<String>,
     /// Where the reader is, when it is at the end of the sample read last
     /// (samples in a row are read without a seek).
     position: Option<u64>,
@@ -73,8 +75,14 @@ fn kind_name(kind: &[u8; 4]) -> String {
     String::from_utf8_lossy(kind).into_owned()
 }
 
-/// Lists the top-level boxes, checking that each lies within the file.
-fn top_boxes<R: Read + Seek>(r: &mut R, len: u64) -> Check<Vec<TopBox>> {
+/// Lists the top-level boxes, checking that each lies within the file. In
+/// read mode a box cut by the file's end (a movie whose writer died, a
+/// download cut short) is listed as far as it goes and the cut returned.
+fn top_boxes<R: Read + Seek>(
+    r: &mut R,
+    len: u64,
+    mode: Mode,
+) -> Check<(Vec<TopBox>, Option<String>)> {
     let mut boxes = Vec::new();
     let mut pos = 0u64;
     while pos < len {
@@ -118,10 +126,19 @@ fn top_boxes<R: Read + Seek>(r: &mut R, len: u64) -> Check<Vec<TopBox>> {
             ));
         }
         if size > left {
-            return Err(format!(
+            let cut = format!(
                 "it is truncated: box '{}' at byte {pos} claims {size} bytes but only {left} remain",
                 kind_name(&kind)
-            ));
+            );
+            if mode == Mode::Join {
+                return Err(cut);
+            }
+            boxes.push(TopBox {
+                kind,
+                start: pos,
+                len: left,
+            });
+            return Ok((boxes, Some(cut)));
         }
         boxes.push(TopBox {
             kind,
@@ -130,7 +147,7 @@ fn top_boxes<R: Read + Seek>(r: &mut R, len: u64) -> Check<Vec<TopBox>> {
         });
         pos += size;
     }
-    Ok(boxes)
+    Ok((boxes, None))
 }
 
 fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64, mode: Mode) -> Check<T> {
@@ -669,7 +686,10 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
     /// Reads an MP4 of `len` bytes for `mode`.
     pub(crate) fn open_for(mut reader: R, len: u64, mode: Mode) -> Result<Self, DemuxError> {
         let r = &mut reader;
-        let boxes = top_boxes(r, len)?;
+        let (boxes, mut cut) = top_boxes(r, len, mode)?;
+        // Read mode checks the samples' ends after the tables are read, and
+        // keeps those before the first that lies past the end.
+        let limit = if mode == Mode::Join { len } else { u64::MAX };
         let mut moovs = boxes.iter().filter(|b| &b.kind == b"moov");
         let (Some(moov_box), None) = (moovs.next(), moovs.next()) else {
             let n = boxes.iter().filter(|b| &b.kind == b"moov").count();
@@ -683,10 +703,28 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
         let (mut info, trex, track_id, track) = stream_of(&moov, mode)?;
         let colour = colour_of(&moov, track);
         let mut samples = Vec::new();
-        table_samples(&moov, track, mode, len, &mut samples)?;
+        table_samples(&moov, track, mode, limit, &mut samples)?;
         for b in boxes.iter().filter(|b| &b.kind == b"moof") {
-            let moof: Moof = read_box(r, b, MAX_MOOF, mode)?;
-            fragment_samples(&moof, b.start, track_id, trex, mode, len, &mut samples)?;
+            let moof: Moof = match read_box(r, b, MAX_MOOF, mode) {
+                Ok(moof) => moof,
+                // A fragment cut by the end holds no whole frame.
+                Err(_) if cut.is_some() && b.start + b.len == len => break,
+                Err(e) => return Err(e.into()),
+            };
+            fragment_samples(&moof, b.start, track_id, trex, mode, limit, &mut samples)?;
+        }
+        let whole = samples
+            .iter()
+            .position(|s| s.offset.saturating_add(s.size as u64) > len);
+        if let Some(i) = whole {
+            let s = samples[i];
+            cut = Some(format!(
+                "it is truncated at byte {len}: frame {i} of {} ({} bytes at byte {}) lies past its end; the {i} frames before it are read",
+                samples.len(),
+                s.size,
+                s.offset
+            ));
+            samples.truncate(i);
         }
         // Presentation times: decoding time plus composition offset, from
         // the first frame shown (an edit list that skips B-frames' delay
@@ -701,7 +739,9 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
             s.pts -= first;
         }
         let Some(first) = samples.first() else {
-            return Err(DemuxError::Invalid("it holds no frames".into()));
+            return Err(DemuxError::Invalid(
+                cut.unwrap_or_else(|| "it holds no frames".into()),
+            ));
         };
         if !first.keyframe {
             return Err(DemuxError::Invalid(
@@ -729,7 +769,13 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
             duration,
             next: 0,
             position: None,
+            cut,
         })
+    }
+
+    /// Where the file was cut, when it is truncated (read mode).
+    pub(crate) fn cut(&self) -> Option<&str> {
+        self.cut.as_deref()
     }
 
     /// The track's `colr` tags, where it has them.

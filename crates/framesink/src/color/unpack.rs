@@ -1,0 +1,251 @@
+//! Decoded pictures to the layouts a reader hands out: YUV 4:2:0 to RGB with
+//! the stream's own matrix and range (yuvutils-rs, 13-bit fixed point, each
+//! chroma sample shared by its 2x2 block), RGBA to RGB or gray.
+
+use yuvutils_rs::{YuvPlanarImage, YuvRange, YuvStandardMatrix};
+
+use crate::decode::{Colour, Image};
+use crate::frame::PixelLayout;
+
+/// The layouts a reader gives.
+pub(crate) const OUTPUT_LAYOUTS: [PixelLayout; 7] = [
+    PixelLayout::Rgb8,
+    PixelLayout::Rgba8,
+    PixelLayout::Bgr8,
+    PixelLayout::Bgra8,
+    PixelLayout::Gray8,
+    PixelLayout::GrayAlpha8,
+    PixelLayout::Yuv420p,
+];
+
+/// The matrix a stream's tags name, as yuvutils calls it. Untagged video
+/// (2, "unspecified") is taken as BT.601, as ffmpeg, OpenCV and imageio take
+/// it; framesink's own movies are always tagged.
+pub(crate) fn matrix_of(colour: Colour) -> YuvStandardMatrix {
+    match colour.matrix {
+        1 => YuvStandardMatrix::Bt709,
+        9 | 10 => YuvStandardMatrix::Bt2020,
+        4 => YuvStandardMatrix::Custom(0.30, 0.11),
+        7 => YuvStandardMatrix::Smpte240,
+        _ => YuvStandardMatrix::Bt601,
+    }
+}
+
+/// Writes `image` into `out` (cleared first) in `layout`, one packed row
+/// after another. `layout` is one of [`OUTPUT_LAYOUTS`]; YUV planes are
+/// given as they are, only for YUV pictures.
+pub(crate) fn unpack(
+    image: &Image,
+    colour: Colour,
+    layout: PixelLayout,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    out.clear();
+    let (w, h) = image.size();
+    let pixels = w as usize * h as usize;
+    match image {
+        Image::Yuv420 { y, u, v, .. } => {
+            if layout == PixelLayout::Yuv420p {
+                out.reserve(y.len() + u.len() + v.len());
+                out.extend_from_slice(y);
+                out.extend_from_slice(u);
+                out.extend_from_slice(v);
+                return Ok(());
+            }
+            let range = if colour.full_range {
+                YuvRange::Full
+            } else {
+                YuvRange::Limited
+            };
+            if matches!(layout, PixelLayout::Gray8 | PixelLayout::GrayAlpha8) {
+                let alpha = layout == PixelLayout::GrayAlpha8;
+                out.reserve(pixels * (1 + alpha as usize));
+                for &luma in y.iter() {
+                    out.push(luma_to_gray(luma, colour.full_range));
+                    if alpha {
+                        out.push(255);
+                    }
+                }
+                return Ok(());
+            }
+            let cw = w.div_ceil(2);
+            let planar = YuvPlanarImage {
+                y_plane: y,
+                y_stride: w,
+                u_plane: u,
+                u_stride: cw,
+                v_plane: v,
+                v_stride: cw,
+                width: w,
+                height: h,
+            };
+            let channels = layout.bytes_per_pixel();
+            out.resize(pixels * channels, 0);
+            let convert = match layout {
+                PixelLayout::Rgb8 => yuvutils_rs::yuv420_to_rgb,
+                PixelLayout::Rgba8 => yuvutils_rs::yuv420_to_rgba,
+                PixelLayout::Bgr8 => yuvutils_rs::yuv420_to_bgr,
+                PixelLayout::Bgra8 => yuvutils_rs::yuv420_to_bgra,
+                other => return Err(format!("cannot give {other:?}")),
+            };
+            convert(&planar, out, w * channels as u32, range, matrix_of(colour))
+                .map_err(|e| format!("colour conversion failed: {e}"))
+        }
+        Image::Rgba { data, .. } => {
+            let rgba = data.chunks_exact(4);
+            match layout {
+                PixelLayout::Rgba8 => out.extend_from_slice(data),
+                PixelLayout::Rgb8 => {
+                    out.reserve(pixels * 3);
+                    rgba.for_each(|p| out.extend_from_slice(&p[..3]));
+                }
+                PixelLayout::Bgr8 => {
+                    out.reserve(pixels * 3);
+                    rgba.for_each(|p| out.extend_from_slice(&[p[2], p[1], p[0]]));
+                }
+                PixelLayout::Bgra8 => {
+                    out.reserve(pixels * 4);
+                    rgba.for_each(|p| out.extend_from_slice(&[p[2], p[1], p[0], p[3]]));
+                }
+                PixelLayout::Gray8 => {
+                    out.reserve(pixels);
+                    rgba.for_each(|p| out.push(rgb_to_gray(p[0], p[1], p[2])));
+                }
+                PixelLayout::GrayAlpha8 => {
+                    out.reserve(pixels * 2);
+                    rgba.for_each(|p| out.extend_from_slice(&[rgb_to_gray(p[0], p[1], p[2]), p[3]]));
+                }
+                PixelLayout::Yuv420p => {
+                    return Err(
+                        "its frames are RGB(A) pictures (GIF, PNG), not YUV planes; ask for rgb24, rgba or gray"
+                            .into(),
+                    )
+                }
+                other => return Err(format!("cannot give {other:?}")),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A luma sample as a full-range gray level: limited range (16-235) is
+/// stretched exactly, round((y - 16) * 255 / 219), clamped.
+pub(crate) fn luma_to_gray(y: u8, full_range: bool) -> u8 {
+    if full_range {
+        return y;
+    }
+    let v = (y as i32 - 16) * 255;
+    ((v + 109).div_euclid(219)).clamp(0, 255) as u8
+}
+
+/// Gray from RGB with ITU-R BT.601 weights, as Pillow's "L" mode:
+/// round(0.299 R + 0.587 G + 0.114 B).
+pub(crate) fn rgb_to_gray(r: u8, g: u8, b: u8) -> u8 {
+    ((r as u32 * 299 + g as u32 * 587 + b as u32 * 114 + 500) / 1000) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn colour(matrix: u8, full_range: bool) -> Colour {
+        Colour {
+            primaries: matrix,
+            transfer: matrix,
+            matrix,
+            full_range,
+        }
+    }
+
+    /// The exact conversion, in floating point.
+    fn exact(y: u8, u: u8, v: u8, kr: f64, kb: f64, full: bool) -> [f64; 3] {
+        let (yf, cf) = if full {
+            (y as f64, (u as f64 - 128.0, v as f64 - 128.0))
+        } else {
+            (
+                (y as f64 - 16.0) * 255.0 / 219.0,
+                (
+                    (u as f64 - 128.0) * 255.0 / 224.0,
+                    (v as f64 - 128.0) * 255.0 / 224.0,
+                ),
+            )
+        };
+        let kg = 1.0 - kr - kb;
+        let r = yf + 2.0 * (1.0 - kr) * cf.1;
+        let b = yf + 2.0 * (1.0 - kb) * cf.0;
+        let g = (yf - kr * r - kb * b) / kg;
+        [r, g, b].map(|c| c.clamp(0.0, 255.0))
+    }
+
+    #[test]
+    fn yuv_to_rgb_is_within_one_level_of_exact_for_each_matrix_and_range() {
+        // A 64x64 picture whose every 2x2 block has its own chroma.
+        let (w, h) = (64u32, 64u32);
+        let y: Vec<u8> = (0..w * h).map(|i| (i * 7 % 256) as u8).collect();
+        let u: Vec<u8> = (0..w * h / 4).map(|i| (i * 13 % 256) as u8).collect();
+        let v: Vec<u8> = (0..w * h / 4).map(|i| (i * 29 % 256) as u8).collect();
+        let image = Image::Yuv420 {
+            width: w,
+            height: h,
+            y: y.clone(),
+            u: u.clone(),
+            v: v.clone(),
+        };
+        for (code, kr, kb) in [(1, 0.2126, 0.0722), (6, 0.299, 0.114), (9, 0.2627, 0.0593)] {
+            for full in [false, true] {
+                let mut out = Vec::new();
+                unpack(&image, colour(code, full), PixelLayout::Rgb8, &mut out).unwrap();
+                let mut within = 0usize;
+                for row in 0..h as usize {
+                    for col in 0..w as usize {
+                        let c = row / 2 * (w as usize / 2) + col / 2;
+                        let e = exact(y[row * w as usize + col], u[c], v[c], kr, kb, full);
+                        for k in 0..3 {
+                            let got = out[(row * w as usize + col) * 3 + k] as f64;
+                            assert!(
+                                (got - e[k]).abs() <= 1.5,
+                                "matrix {code} full {full}: {got} against {}",
+                                e[k]
+                            );
+                            within += ((got - e[k]).abs() <= 1.0) as usize;
+                        }
+                    }
+                }
+                let share = within as f64 / (w * h * 3) as f64;
+                assert!(share >= 0.99, "matrix {code} full {full}: {share}");
+            }
+        }
+    }
+
+    #[test]
+    fn limited_luma_stretches_to_full_gray_exactly() {
+        assert_eq!(luma_to_gray(16, false), 0);
+        assert_eq!(luma_to_gray(235, false), 255);
+        assert_eq!(luma_to_gray(0, false), 0);
+        assert_eq!(luma_to_gray(255, false), 255);
+        for y in 16..=235u8 {
+            let e = ((y as f64 - 16.0) * 255.0 / 219.0).round() as u8;
+            assert_eq!(luma_to_gray(y, false), e, "luma {y}");
+        }
+        assert_eq!(luma_to_gray(77, true), 77);
+    }
+
+    #[test]
+    fn rgba_pictures_unpack_to_every_layout_but_yuv() {
+        let image = Image::Rgba {
+            width: 2,
+            height: 1,
+            data: vec![10, 20, 30, 255, 200, 100, 0, 0],
+        };
+        let mut out = Vec::new();
+        let c = Colour::default();
+        unpack(&image, c, PixelLayout::Rgb8, &mut out).unwrap();
+        assert_eq!(out, [10, 20, 30, 200, 100, 0]);
+        unpack(&image, c, PixelLayout::Bgra8, &mut out).unwrap();
+        assert_eq!(out, [30, 20, 10, 255, 0, 100, 200, 0]);
+        unpack(&image, c, PixelLayout::Gray8, &mut out).unwrap();
+        assert_eq!(out, [rgb_to_gray(10, 20, 30), rgb_to_gray(200, 100, 0)]);
+        let e = unpack(&image, c, PixelLayout::Yuv420p, &mut out).unwrap_err();
+        assert!(e.contains("not YUV planes"), "{e}");
+    }
+}

@@ -1,0 +1,485 @@
+//! Reading a movie back, the mirror of [`VideoWriter`](crate::VideoWriter):
+//! demux/ gives packets in decoding order, decode/ pictures in presentation
+//! order, color/ the layout asked for.
+//!
+//! ```no_run
+//! use framesink::{PixelLayout, Reader};
+//!
+//! let mut reader = Reader::open("movie.mp4")?;
+//! println!("{} frames at {:?} fps", reader.props().frames, reader.props().fps);
+//! let tenth = reader.frame(10)?; // seeks to the keyframe before it
+//! assert_eq!(tenth.layout, PixelLayout::Rgb8);
+//! for frame in reader.by_ref() {
+//!     let frame = frame?;
+//!     println!("{} at {:.3} s", frame.index, frame.seconds());
+//! }
+//! # Ok::<(), framesink::Error>(())
+//! ```
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use crate::color::unpack::{unpack, OUTPUT_LAYOUTS};
+use crate::config::{Codec, Rational};
+use crate::decode::{self, Colour, Decoder, Image};
+use crate::demux::{self, DemuxError, Demuxer, SampleEntry};
+use crate::error::{Error, IoContext, Result};
+use crate::frame::{PixelLayout, Timestamp};
+use crate::metadata::Metadata;
+
+/// What a movie is: the stream's description, read before any frame is
+/// decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Props {
+    /// The codec.
+    pub codec: Codec,
+    /// The codec's profile ("High", "Main"); empty for GIF and PNG.
+    pub profile: String,
+    /// Bits per sample as stored.
+    pub bit_depth: u8,
+    /// Displayed width.
+    pub width: u32,
+    /// Displayed height.
+    pub height: u32,
+    /// Coded width (the codec's, before cropping).
+    pub coded_width: u32,
+    /// Coded height.
+    pub coded_height: u32,
+    /// How many frames it holds (read; for a truncated file, those before
+    /// the cut).
+    pub frames: u64,
+    /// Ticks per second of the timestamps.
+    pub timescale: u32,
+    /// The frame rate, exact, when every frame lasts as long as the others;
+    /// `None` for a variable frame rate (see `timestamps`).
+    pub fps: Option<Rational>,
+    /// Every frame's presentation time, in ticks, in presentation order.
+    pub timestamps: Vec<u64>,
+    /// Where the last frame ends, in ticks.
+    pub duration: u64,
+    /// The colour tags the pixels are decoded with (H.273 code points).
+    pub color: Colour,
+    /// The metadata as written (title, ...).
+    pub metadata: Metadata,
+    /// GIF and APNG: how many times the animation plays (`None`: forever).
+    pub loops: Option<u16>,
+    /// Whether the frames have transparency (GIF, APNG).
+    pub alpha: bool,
+    /// The encoder's name as the file gives it (MP4's compressor name).
+    pub encoder: String,
+    /// Where the file was cut, when it is truncated: the frames before the
+    /// cut are read.
+    pub truncated: Option<String>,
+}
+
+impl Props {
+    /// The duration in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        self.duration as f64 / self.timescale as f64
+    }
+}
+
+/// One decoded frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedFrame {
+    /// Its place in presentation order, from 0.
+    pub index: u64,
+    /// Its presentation time in [`Props::timescale`] ticks.
+    pub pts: u64,
+    /// Ticks per second of `pts`.
+    pub timescale: u32,
+    /// Whether decoding can start at it.
+    pub keyframe: bool,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The layout of `data`.
+    pub layout: PixelLayout,
+    /// The pixels, rows packed: `width * layout.bytes_per_pixel()` bytes a
+    /// row; for `Yuv420p`, the Y plane then U and V of
+    /// `width.div_ceil(2) * height.div_ceil(2)` bytes each.
+    pub data: Vec<u8>,
+}
+
+impl DecodedFrame {
+    /// Its presentation time in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.pts as f64 / self.timescale as f64
+    }
+
+    /// Its presentation time, exact.
+    pub fn timestamp(&self) -> Timestamp {
+        Timestamp::new(self.pts, self.timescale as u64)
+    }
+}
+
+/// Anything a movie can be read from.
+pub trait Source: Read + Seek + Send {}
+impl<T: Read + Seek + Send> Source for T {}
+
+/// Reads a movie's frames in presentation order, or any one of them.
+pub struct Reader {
+    name: String,
+    demuxer: Box<dyn Demuxer + Send>,
+    decoder: Box<dyn Decoder>,
+    props: Props,
+    layout: PixelLayout,
+    /// Every sample in decoding order.
+    samples: Vec<SampleEntry>,
+    /// The decoding index of each presentation index, and the reverse.
+    order: Vec<usize>,
+    rank: Vec<usize>,
+    /// Pictures decoded and not yet handed out; the first is presentation
+    /// index `next`.
+    pending: VecDeque<Image>,
+    next: usize,
+    /// The decoder has been flushed at the end of the stream.
+    ended: bool,
+    scratch: Vec<Image>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("name", &self.name)
+            .field("props", &self.props)
+            .field("layout", &self.layout)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reader {
+    /// Opens the movie at `path` (MP4/MOV, GIF, PNG/APNG): its description
+    /// is read and checked, no frame is decoded yet.
+    pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| {
+            Error::Io(IoContext::wrap(
+                e,
+                format_args!("cannot open {}", path.display()),
+                Some(path),
+            ))
+        })?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(Error::InvalidMovie {
+                name: path.display().to_string(),
+                message: "it is a directory, not a movie file".into(),
+            });
+        }
+        Self::from_source(Box::new(BufReader::new(file)), &path.display().to_string())
+    }
+
+    /// Reads a movie held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Reader> {
+        Self::from_source(Box::new(Cursor::new(bytes)), "the movie's bytes")
+    }
+
+    /// Reads a movie from any `Read + Seek`, called `name` in errors.
+    pub fn from_reader<R: Source + 'static>(reader: R, name: &str) -> Result<Reader> {
+        Self::from_source(Box::new(reader), name)
+    }
+
+    fn from_source(mut source: Box<dyn Source>, name: &str) -> Result<Reader> {
+        let invalid = |message: String| Error::InvalidMovie {
+            name: name.to_string(),
+            message,
+        };
+        let len = source.seek(SeekFrom::End(0))?;
+        source.seek(SeekFrom::Start(0))?;
+        let opened = demux::open_movie(source, len).map_err(|e| match e {
+            DemuxError::Invalid(m) => invalid(m),
+            DemuxError::Io(e) => Error::Io(e),
+        })?;
+        let demuxer = opened.demuxer;
+        let info = demuxer.info().clone();
+        let description = decode::describe(&info).map_err(|e| invalid(e.0))?;
+        let decoder = decode::decoder(&info).map_err(|e| invalid(e.0))?;
+        let samples = demuxer.samples();
+        let mut order: Vec<usize> = (0..samples.len()).collect();
+        order.sort_by_key(|&d| (samples[d].pts, d));
+        let mut rank = vec![0; samples.len()];
+        for (p, &d) in order.iter().enumerate() {
+            rank[d] = p;
+        }
+        let timestamps: Vec<u64> = order.iter().map(|&d| samples[d].pts).collect();
+        if let Some(w) = timestamps.windows(2).position(|w| w[0] == w[1]) {
+            return Err(invalid(format!(
+                "frames {w} and {} are both shown at tick {} (of {} a second); a frame's time must be its own",
+                w + 1,
+                timestamps[w],
+                info.timescale
+            )));
+        }
+        let duration = demuxer.duration().max(
+            timestamps
+                .last()
+                .map_or(0, |&t| t + info.frame_ticks.max(1) as u64),
+        );
+        let fps = constant_period(&timestamps, duration)
+            .map(|period| Rational::new(info.timescale as u64, period));
+        let color = description.colour.or(opened.colour).unwrap_or_default();
+        let layout = if opened.alpha {
+            PixelLayout::Rgba8
+        } else {
+            PixelLayout::Rgb8
+        };
+        let props = Props {
+            codec: info.codec,
+            profile: description.profile,
+            bit_depth: description.bit_depth,
+            width: info.width,
+            height: info.height,
+            coded_width: description.coded_width,
+            coded_height: description.coded_height,
+            frames: samples.len() as u64,
+            timescale: info.timescale,
+            fps,
+            timestamps,
+            duration,
+            color,
+            metadata: opened.metadata,
+            loops: info.loops,
+            alpha: opened.alpha,
+            encoder: info.encoder.clone(),
+            truncated: opened.cut,
+        };
+        Ok(Reader {
+            name: name.to_string(),
+            demuxer,
+            decoder,
+            props,
+            layout,
+            samples,
+            order,
+            rank,
+            pending: VecDeque::new(),
+            next: 0,
+            ended: false,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The movie's description.
+    pub fn props(&self) -> &Props {
+        &self.props
+    }
+
+    /// How many frames it holds.
+    pub fn len(&self) -> u64 {
+        self.props.frames
+    }
+
+    /// Whether it holds no frames (never: a movie without frames is refused).
+    pub fn is_empty(&self) -> bool {
+        self.props.frames == 0
+    }
+
+    /// The layout frames are given in: RGB by default, RGBA for a movie
+    /// with transparency.
+    pub fn layout(&self) -> PixelLayout {
+        self.layout
+    }
+
+    /// Gives frames in `layout` from now on: rgb24, rgba, bgr24, bgra, gray,
+    /// ya8, or yuv420p (the decoded planes as they are, for YUV codecs).
+    pub fn set_layout(&mut self, layout: PixelLayout) -> Result<()> {
+        if !OUTPUT_LAYOUTS.contains(&layout) {
+            let allowed: Vec<&str> = OUTPUT_LAYOUTS.iter().map(|l| l.pix_fmt()).collect();
+            return Err(Error::config(format!(
+                "a reader cannot give {layout} frames; allowed: {}",
+                allowed.join(", ")
+            )));
+        }
+        if layout == PixelLayout::Yuv420p && matches!(self.props.codec, Codec::Gif | Codec::Png) {
+            return Err(Error::config(format!(
+                "{} holds {} pictures, which are RGB(A), not YUV planes; ask for rgb24, rgba or gray",
+                self.name,
+                self.props.codec.name().to_uppercase()
+            )));
+        }
+        self.layout = layout;
+        Ok(())
+    }
+
+    /// The next frame in presentation order, or `None` after the last.
+    pub fn next_frame(&mut self) -> Result<Option<DecodedFrame>> {
+        if self.next >= self.order.len() {
+            return Ok(None);
+        }
+        let image = self.take()?;
+        Ok(Some(self.deliver(self.next - 1, &image)?))
+    }
+
+    /// Frame `index` (in presentation order): decoding starts at the
+    /// keyframe before it, never at the start of the file, unless the frames
+    /// read last lead to it.
+    pub fn frame(&mut self, index: u64) -> Result<DecodedFrame> {
+        let n = self.order.len() as u64;
+        if index >= n {
+            return Err(Error::config(format!(
+                "frame {index} is past the end of {}, which has {n} frames (0 to {})",
+                self.name,
+                n.saturating_sub(1)
+            )));
+        }
+        self.seek(index as usize)?;
+        let image = self.take()?;
+        self.deliver(index as usize, &image)
+    }
+
+    /// The frame shown at `seconds` from the start.
+    pub fn frame_at(&mut self, seconds: f64) -> Result<DecodedFrame> {
+        let end = self.props.duration_secs();
+        if !(seconds.is_finite() && seconds >= 0.0 && seconds < end) {
+            return Err(Error::config(format!(
+                "time {seconds} s is outside {}, which lasts {end} s; allowed: 0 <= time < {end}",
+                self.name
+            )));
+        }
+        self.frame(self.index_at(seconds))
+    }
+
+    /// The index of the frame shown at `seconds` (checked by the caller).
+    fn index_at(&self, seconds: f64) -> u64 {
+        // The tick is rounded to the nearest microsecond's tick first, so a
+        // time printed from a timestamp finds that frame.
+        let ticks = (seconds * self.props.timescale as f64 + 1e-6).floor() as u64;
+        let after = self.props.timestamps.partition_point(|&t| t <= ticks);
+        after.saturating_sub(1) as u64
+    }
+
+    /// Positions the reader so that the next picture taken is `index`.
+    fn seek(&mut self, index: usize) -> Result<()> {
+        let target = self.order[index];
+        let key = self.samples[..=target]
+            .iter()
+            .rposition(|s| s.keyframe)
+            .unwrap_or(0);
+        // Onward from here when the keyframe is not past the next picture.
+        let onward = index >= self.next && self.rank[key] <= self.next;
+        if !onward {
+            let mut discard = Vec::new();
+            self.decoder
+                .flush(&mut discard)
+                .map_err(|e| self.decode_error(e.0))?;
+            self.demuxer.seek(key).map_err(|e| self.demux_error(e))?;
+            self.pending.clear();
+            self.ended = false;
+            self.next = self.rank[key];
+        }
+        while self.next < index {
+            self.take()?;
+        }
+        Ok(())
+    }
+
+    /// The next picture (presentation index `self.next`), decoding as many
+    /// packets as it takes.
+    fn take(&mut self) -> Result<Image> {
+        while self.pending.is_empty() {
+            if self.ended {
+                let n = self.order.len();
+                return Err(self.decode_error(format!(
+                    "the decoder gave {} pictures for its {n} frames; frame {} is missing",
+                    self.next, self.next
+                )));
+            }
+            let mut out = std::mem::take(&mut self.scratch);
+            match self
+                .demuxer
+                .next_packet()
+                .map_err(|e| self.demux_error(e))?
+            {
+                Some(packet) => self.decoder.decode(&packet, &mut out),
+                None => {
+                    self.ended = true;
+                    self.decoder.flush(&mut out)
+                }
+            }
+            .map_err(|e| self.decode_error(e.0))?;
+            self.pending.extend(out.drain(..));
+            self.scratch = out;
+        }
+        let image = self.pending.pop_front().expect("not empty");
+        self.next += 1;
+        Ok(image)
+    }
+
+    fn deliver(&self, index: usize, image: &Image) -> Result<DecodedFrame> {
+        let (width, height) = image.size();
+        if (width, height) != (self.props.width, self.props.height) {
+            return Err(self.decode_error(format!(
+                "frame {index} decodes to {width}x{height}, but the movie is {}x{}; framesink reads streams of one size",
+                self.props.width, self.props.height
+            )));
+        }
+        let mut data = Vec::new();
+        unpack(image, self.props.color, self.layout, &mut data)
+            .map_err(|e| self.decode_error(e))?;
+        let d = self.order[index];
+        Ok(DecodedFrame {
+            index: index as u64,
+            pts: self.props.timestamps[index],
+            timescale: self.props.timescale,
+            keyframe: self.samples[d].keyframe,
+            width,
+            height,
+            layout: self.layout,
+            data,
+        })
+    }
+
+    fn decode_error(&self, message: String) -> Error {
+        Error::InvalidMovie {
+            name: self.name.clone(),
+            message,
+        }
+    }
+
+    fn demux_error(&self, e: DemuxError) -> Error {
+        match e {
+            DemuxError::Invalid(m) => self.decode_error(m),
+            DemuxError::Io(e) => Error::Io(e),
+        }
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<DecodedFrame>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_frame().transpose()
+    }
+}
+
+/// The frame period when every frame lasts as long (the last one until
+/// `duration`), else `None`.
+fn constant_period(timestamps: &[u64], duration: u64) -> Option<u64> {
+    let period = match timestamps {
+        [] => return None,
+        [only] => return duration.checked_sub(*only).filter(|&p| p > 0),
+        [a, b, ..] => b - a,
+    };
+    let steady = timestamps.windows(2).all(|w| w[1] - w[0] == period);
+    let last = duration.checked_sub(*timestamps.last()?)?;
+    (steady && period > 0 && last == period).then_some(period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_constant_period_needs_every_frame_alike_the_last_included() {
+        assert_eq!(constant_period(&[0, 10, 20], 30), Some(10));
+        assert_eq!(constant_period(&[0, 10, 20], 25), None);
+        assert_eq!(constant_period(&[0, 10, 25], 35), None);
+        assert_eq!(constant_period(&[5], 12), Some(7));
+        assert_eq!(constant_period(&[], 12), None);
+    }
+}
