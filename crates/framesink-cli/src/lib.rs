@@ -3,6 +3,7 @@
 //! A library so that `python -m framesink` runs this same implementation.
 
 mod demo;
+mod read;
 pub mod signals;
 mod y4m;
 
@@ -68,6 +69,35 @@ enum Command {
         /// No summary line.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Print what a movie is (codec, size, frame count, exact fps, every
+    /// frame's time, colour tags, metadata) as JSON.
+    ///
+    /// Example: `framesink probe movie.mp4`
+    #[command(after_help = EXIT_STATUS)]
+    Probe {
+        /// The movie (.mp4/.mov with H.264 or AV1, .gif, .png/.apng).
+        file: PathBuf,
+    },
+    /// Decode a movie to raw frames or Y4M: the inverse of `encode`.
+    ///
+    /// Example: `framesink decode movie.mp4 --pix-fmt gray | analysis`
+    #[command(after_help = EXIT_STATUS)]
+    Decode {
+        /// The movie (.mp4/.mov with H.264 or AV1, .gif, .png/.apng).
+        file: PathBuf,
+        /// Where to write the frames (default, or `-`: stdout).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        /// Pixel format: rgb24 (default; rgba for movies with transparency),
+        /// rgba, bgr24, bgra, gray, ya8, or yuv420p (the decoded planes as
+        /// they are; H.264 and AV1).
+        #[arg(long = "pix-fmt")]
+        pix_fmt: Option<String>,
+        /// YUV4MPEG2 (Y4M) instead of raw frames: a header with the size and
+        /// rate, then FRAME lines; yuv420p by default.
+        #[arg(long)]
+        y4m: bool,
     },
     /// Write a 10 s 1280x720 animation, to try framesink with nothing else installed.
     #[command(after_help = EXIT_STATUS)]
@@ -230,6 +260,13 @@ where
             metadata,
             quiet,
         } => join(&output, &parts, metadata, quiet),
+        Command::Probe { file } => read::probe(&file),
+        Command::Decode {
+            file,
+            output,
+            pix_fmt,
+            y4m,
+        } => read::decode(&file, output.as_deref(), pix_fmt.as_deref(), y4m),
     };
     match result {
         Ok(()) => match signals::stop_requested() {

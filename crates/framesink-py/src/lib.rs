@@ -1,6 +1,8 @@
 //! The native half of the `framesink` Python package: a thin shell over the
 //! Rust `VideoWriter`. Argument handling, dtypes and docs live in Python.
 
+mod reader;
+
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -27,6 +29,7 @@ fn to_py(err: Error) -> PyErr {
         Error::Unsupported(_) => "UnsupportedError",
         Error::Encoder(_) => "EncoderError",
         Error::InvalidPart { .. } => "InvalidPartError",
+        Error::InvalidMovie { .. } => "InvalidMovieError",
         Error::Mux(_) | Error::Failed(_) => "FramesinkError",
         Error::Io(_) => "FramesinkIOError",
         _ => "FramesinkError",
@@ -611,6 +614,7 @@ fn apply_colormap<'py>(
 fn _framesink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeWriter>()?;
     m.add_class::<NativeJoiner>()?;
+    m.add_class::<reader::NativeReader>()?;
     m.add_function(wrap_pyfunction!(default_keyframe_interval, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(parse_rate, m)?)?;

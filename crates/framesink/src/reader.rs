@@ -334,6 +334,12 @@ impl Reader {
 
     /// The frame shown at `seconds` from the start.
     pub fn frame_at(&mut self, seconds: f64) -> Result<DecodedFrame> {
+        let index = self.index_at(seconds)?;
+        self.frame(index)
+    }
+
+    /// The index of the frame shown at `seconds` from the start.
+    pub fn index_at(&self, seconds: f64) -> Result<u64> {
         let end = self.props.duration_secs();
         if !(seconds.is_finite() && seconds >= 0.0 && seconds < end) {
             return Err(Error::config(format!(
@@ -341,11 +347,11 @@ impl Reader {
                 self.name
             )));
         }
-        self.frame(self.index_at(seconds))
+        Ok(self.index_of(seconds))
     }
 
     /// The index of the frame shown at `seconds` (checked by the caller).
-    fn index_at(&self, seconds: f64) -> u64 {
+    fn index_of(&self, seconds: f64) -> u64 {
         // The tick is rounded to the nearest microsecond's tick first, so a
         // time printed from a timestamp finds that frame.
         let ticks = (seconds * self.props.timescale as f64 + 1e-6).floor() as u64;

@@ -34,6 +34,7 @@ from ._errors import (
     FramesinkWarning,
     InvalidConfigError,
     InvalidFrameError,
+    InvalidMovieError,
     InvalidPartError,
     InvalidTypeError,
     UnsupportedError,
@@ -44,6 +45,7 @@ from ._errors import (
 from ._frames import prepare, warn_clipped
 from ._metadata import Metadata, metadata_pairs
 from ._progress import make_progress
+from ._read import Props, Reader, read
 
 __all__ = [
     "EncoderError",
@@ -53,13 +55,17 @@ __all__ = [
     "FramesinkWarning",
     "InvalidConfigError",
     "InvalidFrameError",
+    "InvalidMovieError",
     "InvalidPartError",
     "InvalidTypeError",
+    "Props",
+    "Reader",
     "Summary",
     "UnsupportedError",
     "Writer",
     "encode",
     "join",
+    "read",
     "render",
     "show",
     "write",

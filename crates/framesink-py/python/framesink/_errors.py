@@ -125,6 +125,12 @@ class InvalidPartError(FramesinkError, ValueError):
     names the part and the field)."""
 
 
+class InvalidMovieError(FramesinkError, ValueError):
+    """A movie given to :class:`framesink.Reader` cannot be read: not a movie, a codec
+    framesink does not decode (the message names it and the ffmpeg route), or
+    damaged beyond its first frame."""
+
+
 class FrameFunctionError(FramesinkError):
     """``frame_fn`` (or ``setup``) raised on a worker in :func:`framesink.render`.
 

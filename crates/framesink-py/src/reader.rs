@@ -1,0 +1,159 @@
+//! The native reader behind `framesink.Reader` and `framesink.read`: a thin
+//! shell over the Rust `Reader`; indexing, shapes and docs live in Python.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use framesink::{DecodedFrame, Error, PixelLayout, Reader};
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::{to_py, PyFile};
+
+#[pyclass(module = "framesink._framesink")]
+pub(crate) struct NativeReader {
+    inner: Mutex<Option<Reader>>,
+}
+
+impl NativeReader {
+    fn with<T>(&self, f: impl FnOnce(&mut Reader) -> PyResult<T>) -> PyResult<T> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("reader lock poisoned"))?;
+        let reader = guard.as_mut().ok_or_else(|| {
+            to_py(Error::InvalidConfig(
+                "the reader is closed; open the movie again".into(),
+            ))
+        })?;
+        f(reader)
+    }
+}
+
+/// Copies a frame's pixels into `out`, a C-contiguous uint8 array of exactly
+/// its size; returns (index, pts, keyframe).
+fn copy_into(frame: &DecodedFrame, out: &Bound<'_, PyArray1<u8>>) -> PyResult<(u64, u64, bool)> {
+    if !out.is_c_contiguous() || out.len() != frame.data.len() {
+        return Err(PyValueError::new_err(format!(
+            "the output buffer holds {} bytes (contiguous: {}); frame {} has {}",
+            out.len(),
+            out.is_c_contiguous(),
+            frame.index,
+            frame.data.len()
+        )));
+    }
+    // SAFETY: the array is C-contiguous, of exactly this length, and this
+    // thread holds the GIL, so no Python code touches it while we write.
+    unsafe { out.as_slice_mut()? }.copy_from_slice(&frame.data);
+    Ok((frame.index, frame.pts, frame.keyframe))
+}
+
+#[pymethods]
+impl NativeReader {
+    /// Opens `src`: a path, bytes, or a binary file object that can seek.
+    #[new]
+    fn new(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let reader = if let Ok(b) = src.cast::<PyBytes>() {
+            let bytes = b.as_bytes().to_vec();
+            py.detach(|| Reader::from_bytes(bytes))
+        } else if let Ok(p) = src.extract::<PathBuf>() {
+            py.detach(|| Reader::open(&p))
+        } else if src.hasattr("read")? && src.hasattr("seek")? {
+            let name = src
+                .getattr("name")
+                .ok()
+                .and_then(|n| n.extract::<String>().ok())
+                .unwrap_or_else(|| "the file object".into());
+            let file = PyFile(src.clone().unbind());
+            py.detach(|| Reader::from_reader(file, &name))
+        } else {
+            return Err(to_py(Error::InvalidConfig(format!(
+                "src is a {}; a movie to read is a path, bytes or a binary file object that can seek",
+                src.get_type().name()?
+            ))));
+        };
+        Ok(NativeReader {
+            inner: Mutex::new(Some(reader.map_err(to_py)?)),
+        })
+    }
+
+    /// The movie's description, as the dict `framesink.Props` takes.
+    fn props<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.with(|r| {
+            let p = r.props();
+            let d = PyDict::new(py);
+            d.set_item("codec", p.codec.name())?;
+            d.set_item("profile", &p.profile)?;
+            d.set_item("bit_depth", p.bit_depth)?;
+            d.set_item("width", p.width)?;
+            d.set_item("height", p.height)?;
+            d.set_item("coded_width", p.coded_width)?;
+            d.set_item("coded_height", p.coded_height)?;
+            d.set_item("n_frames", p.frames)?;
+            d.set_item("timescale", p.timescale)?;
+            d.set_item("fps", p.fps.map(|f| (f.num, f.den)))?;
+            d.set_item("pts", PyArray1::from_slice(py, &p.timestamps))?;
+            d.set_item("duration_ticks", p.duration)?;
+            let c = p.color;
+            d.set_item("color", (c.primaries, c.transfer, c.matrix, c.full_range))?;
+            d.set_item(
+                "metadata",
+                p.metadata
+                    .entries()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+            )?;
+            d.set_item("loops", p.loops)?;
+            d.set_item("alpha", p.alpha)?;
+            d.set_item("encoder", &p.encoder)?;
+            d.set_item("truncated", p.truncated.as_deref())?;
+            d.set_item("pix_fmt", r.layout().pix_fmt())?;
+            Ok(d)
+        })
+    }
+
+    /// Gives frames in `pix_fmt` (rgb24, rgba, gray, ...) from now on.
+    fn set_pix_fmt(&self, pix_fmt: &str) -> PyResult<()> {
+        let layout: PixelLayout = pix_fmt.parse().map_err(to_py)?;
+        self.with(|r| r.set_layout(layout).map_err(to_py))
+    }
+
+    /// Decodes the next frame into `out`; None after the last.
+    fn next_into(
+        &self,
+        py: Python<'_>,
+        out: &Bound<'_, PyArray1<u8>>,
+    ) -> PyResult<Option<(u64, u64, bool)>> {
+        self.with(|r| {
+            let frame = py.detach(|| r.next_frame()).map_err(to_py)?;
+            frame.map(|f| copy_into(&f, out)).transpose()
+        })
+    }
+
+    /// Decodes frame `index` into `out`.
+    fn frame_into(
+        &self,
+        py: Python<'_>,
+        index: u64,
+        out: &Bound<'_, PyArray1<u8>>,
+    ) -> PyResult<(u64, u64, bool)> {
+        self.with(|r| {
+            let frame = py.detach(|| r.frame(index)).map_err(to_py)?;
+            copy_into(&frame, out)
+        })
+    }
+
+    /// The index of the frame shown at `seconds` (checked as `frame_at`).
+    fn index_at(&self, seconds: f64) -> PyResult<u64> {
+        self.with(|r| r.index_at(seconds).map_err(to_py))
+    }
+
+    /// Releases the file.
+    fn close(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.take();
+        }
+    }
+}
