@@ -186,7 +186,8 @@ class Reader:
         i = int(index)
         if not -n <= i < n:
             raise IndexError(
-                f"frame index {i} is out of range for a movie of {n} frames (allowed: {-n} to {n - 1})"
+                f"frame index {i} is out of range for a movie of {n} frames "
+                f"(allowed: {-n} to {n - 1})"
             )
         return i % n
 
