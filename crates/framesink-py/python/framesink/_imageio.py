@@ -1,4 +1,4 @@
-"""framesink as an imageio plugin: write-only, registered as ``"framesink"``.
+"""framesink as an imageio plugin, registered as ``"framesink"``: it writes and reads.
 
 framesink never imports imageio: when imageio is imported (before or after
 framesink), :func:`register` adds ``"framesink"`` to
@@ -16,9 +16,25 @@ The format follows the extension: ``.mp4 .m4v .mov`` (H.264, or AV1), ``.gif``,
 ``.png .apng``; another video container of ffmpeg's (``.mkv``, ``.webm``, ...)
 with ``codec="ffmpeg:<encoder>"``. A file object or ``"<bytes>"`` needs
 imageio's ``extension=".mp4"``; ``"<bytes>"`` gets the movie back from the first
-write, which finishes it. Reading is refused (``InitializationError``: imageio
-raises ``OSError``, or ``RuntimeError`` in its v2 API, from it), so imageio
-reads with its other plugins.
+write, which finishes it.
+
+Reading (MP4/MOV with H.264 or AV1, GIF, PNG/APNG; no ffmpeg), as imageio's
+pyav plugin reads::
+
+    frames = imageio.v3.imread("m.mp4", plugin="framesink")            # (N, H, W, 3)
+    frame = imageio.v3.imread("m.mp4", plugin="framesink", index=10)  # (H, W, 3)
+    for frame in imageio.v3.imiter("m.mp4", plugin="framesink"): ...
+    imageio.v3.improps("m.mp4", plugin="framesink").shape          # no decoding
+    imageio.v3.immeta("m.mp4", plugin="framesink")["fps"]
+    reader = imageio.v2.get_reader("m.mp4", format="framesink")    # get_data(i), len()
+
+``index``: ``...`` (or None) for every frame stacked, an int for one.
+``format`` (pyav's name; imageio-ffmpeg's ``pixelformat`` too): ``"rgb24"``
+(the default; ``"rgba"`` for movies with transparency), ``"rgba"``, ``"gray"``,
+``"bgr24"``, ``"bgra"``, ``"ya8"``. The metadata has ``fps`` (a float; None for
+a variable frame rate), ``duration`` (s), ``codec``, ``profile``, ``bit_depth``,
+``size`` (width, height), ``n_frames``, ``loop`` (GIF/APNG), ``time_base``, the
+movie's tags (``title``, ...), and for one frame its ``time`` (s).
 
 The keywords are imageio's (imageio-ffmpeg's and its pillow plugin's), mapped
 to framesink's, and framesink's own:
@@ -94,6 +110,7 @@ from ._errors import (
     UnsupportedError,
     unexpected_keyword,
 )
+from ._read import FORMATS, Reader
 
 NAME = "framesink"
 
@@ -423,11 +440,13 @@ class FramesinkPlugin(PluginV3):
         self._settings: dict[str, Any] = {}
         self.summary: Summary | None = None
         """What the finished movie holds (after close(), or a ``"<bytes>"`` write)."""
+        self._reader: Reader | None = None
         if request.mode.io_mode == IOMode.read:
-            raise InitializationError(
-                "framesink writes movies and does not read them; read with imageio's other "
-                "plugins (plugin='pyav' reads MP4, plugin='pillow' GIF and PNG)"
+            self._closed = True  # nothing to finish
+            self._reader = Reader(
+                request.filename if request._uri_type == URI_FILENAME else request.get_file()
             )
+            return
         extension = (request.extension or "").lower()
         self._container = _CONTAINERS.get(extension)
         if self._container is None:
@@ -484,6 +503,91 @@ class FramesinkPlugin(PluginV3):
             return buffer.getvalue()
         return None
 
+    def _opened(self, format: str | None) -> Reader:
+        if self._reader is None:
+            raise FramesinkError(
+                "this imageio framesink plugin was opened to write; open the file with "
+                "mode 'r' to read it"
+            )
+        if format is not None:
+            fmt = _args.text("format", format, "allowed: " + ", ".join(map(repr, FORMATS)))
+            if fmt not in FORMATS:
+                raise InvalidConfigError(
+                    f"format {format!r} is not one framesink reads to; allowed: "
+                    + ", ".join(map(repr, FORMATS))
+                )
+            if fmt != self._reader._format:
+                self._reader.close()
+                self._reader = Reader(self._source(), format=fmt)
+        return self._reader
+
+    def _source(self) -> Any:
+        request = self.request
+        if request._uri_type == URI_FILENAME:
+            return request.filename
+        file = request.get_file()
+        file.seek(0)
+        return file
+
+    def read(
+        self,
+        *,
+        index: Any = ...,
+        format: str | None = None,
+        pixelformat: str | None = None,
+        **options: Any,
+    ) -> np.ndarray:
+        """Every frame stacked (``index=...``, the default, or None), or frame
+        ``index``; ``format``: see the module doc."""
+        if options:
+            raise unexpected_keyword(
+                "read", next(iter(options)), ("index", "format", "pixelformat")
+            )
+        reader = self._opened(format if format is not None else pixelformat)
+        if index is ... or index is None:
+            return reader[:]
+        return reader[index]
+
+    def iter(self, *, format: str | None = None, pixelformat: str | None = None) -> Any:
+        """Every frame in order, one at a time (memory stays flat)."""
+        reader = self._opened(format if format is not None else pixelformat)
+        return iter(reader)
+
+    def properties(
+        self, index: Any = ..., *, format: str | None = None, pixelformat: str | None = None
+    ) -> Any:
+        """The shape and dtype ``read`` gives, from the headers (nothing decoded)."""
+        from imageio.core.v3_plugin_api import ImageProperties
+
+        props = self._opened(format if format is not None else pixelformat).props
+        batch = index is ... or index is None
+        shape = props.shape if batch else props.shape[1:]
+        return ImageProperties(
+            shape=shape, dtype=np.dtype(np.uint8), n_images=props.n_frames, is_batch=batch
+        )
+
+    def metadata(self, index: Any = ..., exclude_applied: bool = True) -> dict[str, Any]:
+        """The movie's description and tags (see the module doc)."""
+        props = self._opened(None).props
+        meta: dict[str, Any] = dict(props.metadata)
+        meta.update(
+            fps=float(props.fps) if props.fps is not None else None,
+            duration=props.duration,
+            codec=props.codec,
+            profile=props.profile,
+            bit_depth=props.bit_depth,
+            size=props.size,
+            n_frames=props.n_frames,
+            time_base=props.time_base,
+        )
+        if props.loops is not None or props.codec in ("gif", "png"):
+            # Pillow's convention: 0 loops forever.
+            meta["loop"] = 0 if props.loops is None else props.loops
+        if index is not ... and index is not None:
+            i = self._opened(None)._check(index)
+            meta["time"] = float(props.timestamps[i])
+        return meta
+
     def _target(self) -> Any:
         request = self.request
         if request._uri_type == URI_FILENAME:
@@ -498,6 +602,9 @@ class FramesinkPlugin(PluginV3):
 
     def close(self) -> None:
         """Finishes the movie (with the frames written so far) and the request."""
+        if getattr(self, "_reader", None) is not None:
+            assert self._reader is not None
+            self._reader.close()
         try:
             if not getattr(self, "_closed", True):
                 self._finish()
