@@ -117,6 +117,25 @@ impl Metadata {
         })
     }
 
+    /// Tags as a file holds them, unchecked (a reader shows what is there):
+    /// empty values and repeated keys are left out.
+    pub(crate) fn read(pairs: Vec<(String, String)>) -> Self {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for (key, value) in pairs {
+            if !value.is_empty() && !entries.iter().any(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+                entries.push((key, value));
+            }
+        }
+        let creation_time = entries
+            .iter()
+            .find(|(k, _)| k == "creation_time")
+            .and_then(|(_, v)| parse_creation_time(v));
+        Metadata {
+            entries,
+            creation_time,
+        }
+    }
+
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -4,6 +4,7 @@
 #[cfg(feature = "gif")]
 pub(crate) mod gif;
 pub(crate) mod mp4;
+mod mp4_tags;
 
 use std::io;
 
@@ -120,7 +121,9 @@ pub(crate) fn open_movie(mut source: Box<dyn Source>, len: u64) -> Result<Opened
         let mp4 = mp4::Mp4Demuxer::open_for(source, len, mp4::Mode::Read)?;
         let colour = mp4.colour();
         let cut = mp4.cut().map(str::to_string);
+        let metadata = mp4.metadata().clone();
         let mut opened = plain(Box::new(mp4));
+        opened.metadata = metadata;
         opened.colour = colour;
         opened.cut = cut;
         return Ok(opened);

@@ -12,6 +12,7 @@ use super::{DemuxError, Demuxer, SampleEntry};
 use crate::config::{Codec, ColorMatrix};
 use crate::decode::Colour;
 use crate::encode::{CodecConfig, Packet};
+use crate::metadata::Metadata;
 use crate::stream::StreamInfo;
 
 /// The largest `moov` read (its sample table: about 12 bytes a frame).
@@ -57,6 +58,8 @@ pub(crate) struct Mp4Demuxer<R> {
     info: StreamInfo,
     /// The track's `colr` (nclx) tags, where it has them.
     colour: Option<Colour>,
+    /// The tags as written (read mode).
+    metadata: Metadata,
     samples: Vec<Sample>,
     /// The end of the last sample, in ticks.
     duration: u64,
@@ -150,7 +153,8 @@ fn top_boxes<R: Read + Seek>(
     Ok((boxes, None))
 }
 
-fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64, mode: Mode) -> Check<T> {
+/// The bytes of the top-level box `b`, header included (at most `max`).
+fn box_bytes<R: Read + Seek>(r: &mut R, b: &TopBox, max: u64) -> Check<Vec<u8>> {
     if b.len > max {
         return Err(format!(
             "box '{}' at byte {} is {} bytes, more than the {max} framesink reads",
@@ -163,6 +167,11 @@ fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64, mode: Mo
     r.seek(SeekFrom::Start(b.start))
         .map_err(|e| e.to_string())?;
     r.read_exact(&mut buf).map_err(|e| e.to_string())?;
+    Ok(buf)
+}
+
+fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64, mode: Mode) -> Check<T> {
+    let mut buf = box_bytes(r, b, max)?;
     if &b.kind == b"moov" {
         blank_user_data(&mut buf);
     }
@@ -702,6 +711,12 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
         let moov: Moov = read_box(r, moov_box, MAX_MOOV, mode)?;
         let (mut info, trex, track_id, track) = stream_of(&moov, mode)?;
         let colour = colour_of(&moov, track);
+        let metadata = match mode {
+            Mode::Read => {
+                super::mp4_tags::tags(&box_bytes(r, moov_box, MAX_MOOV)?, moov.mvhd.creation_time)
+            }
+            Mode::Join => Metadata::default(),
+        };
         let mut samples = Vec::new();
         table_samples(&moov, track, mode, limit, &mut samples)?;
         for b in boxes.iter().filter(|b| &b.kind == b"moof") {
@@ -765,12 +780,18 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
             reader,
             info,
             colour,
+            metadata,
             samples,
             duration,
             next: 0,
             position: None,
             cut,
         })
+    }
+
+    /// The tags as written (read mode).
+    pub(crate) fn metadata(&self) -> &Metadata {
+        &self.metadata
     }
 
     /// Where the file was cut, when it is truncated (read mode).

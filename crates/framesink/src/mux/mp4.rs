@@ -716,7 +716,7 @@ fn move_bytes(
 /// The keys ffmpeg writes as iTunes items (`mov_write_ilst_tag`), in its
 /// order, and the item each goes in. `encoder` is `©too`, always written
 /// (`framesink <version>` unless given), as ffmpeg writes `Lavf...`.
-const ITUNES_ITEMS: &[(&str, &[u8; 4])] = &[
+pub(crate) const ITUNES_ITEMS: &[(&str, &[u8; 4])] = &[
     ("title", b"\xa9nam"),
     ("artist", b"\xa9ART"),
     ("album_artist", b"aART"),
