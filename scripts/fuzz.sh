@@ -9,13 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: bash scripts/fuzz.sh SECONDS [TARGET...]   (targets: y4m raw args frames mp4_part)" >&2
+  echo "usage: bash scripts/fuzz.sh SECONDS [TARGET...]   (targets: y4m raw args frames mp4_part reader)" >&2
   exit 2
 }
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
 seconds=$1
 shift
-all=(y4m raw args frames mp4_part)
+all=(y4m raw args frames mp4_part reader)
 targets=("$@")
 [[ $# -gt 0 ]] || targets=("${all[@]}")
 
@@ -28,6 +28,7 @@ max_len() {
     args) echo 1024 ;;
     frames) echo 2048 ;;
     mp4_part) echo 16384 ;;
+    reader) echo 65536 ;;
     *) echo "unknown target $1; targets: ${all[*]}" >&2; exit 2 ;;
   esac
 }
