@@ -79,7 +79,7 @@ def exact_rgb(planes: np.ndarray, w: int, h: int, matrix: int, full: bool) -> np
 def check_rgb_against_planes(path: Path, rgb: np.ndarray, matrix: int, full: bool = False) -> float:
     """Asserts framesink's RGB is within one level of the exact conversion of
     ffmpeg's planes on at least 95% of values (all within 2); returns that share."""
-    n, h, w, _ = rgb.shape
+    _, h, w, _ = rgb.shape
     exact = exact_rgb(ffmpeg_planes(path, w, h), w, h, matrix, full)
     assert exact.shape == rgb.shape
     diff = np.abs(rgb.astype(np.float64) - exact)
@@ -115,7 +115,7 @@ def x264(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_own_h264_planes_equal_ffmpegs(h264: tuple[Path, np.ndarray]) -> None:
-    path, frames = h264
+    path, _ = h264
     ours = framesink_planes(path)
     ref = ffmpeg_planes(path, 64, 48)
     assert ours.shape == ref.shape == (40, 64 * 48 * 3 // 2)
@@ -394,7 +394,7 @@ def test_other_codecs_and_containers_are_named(tmp_path: Path) -> None:
         "libvpx-vp9",
         str(webm),
     )
-    with pytest.raises(framesink.InvalidMovieError, match="Matroska/WebM.*ffmpeg"):
+    with pytest.raises(framesink.InvalidMovieError, match=r"Matroska/WebM.*ffmpeg"):
         framesink.Reader(webm)
     hevc = tmp_path / "hevc.mp4"
     ffmpeg(
@@ -430,7 +430,7 @@ def test_bad_arguments_name_the_value(h264: tuple[Path, np.ndarray], tmp_path: P
         framesink.Reader(tmp_path)
     with pytest.raises(framesink.InvalidTypeError, match="src"):
         framesink.Reader(3)  # type: ignore[arg-type]
-    with pytest.raises(framesink.InvalidConfigError, match="'yuv9'.*rgb24"):
+    with pytest.raises(framesink.InvalidConfigError, match=r"'yuv9'.*rgb24"):
         framesink.Reader(path, format="yuv9")
     with framesink.Reader(path) as r:
         with pytest.raises(IndexError, match="40 frames"):
