@@ -4,6 +4,8 @@
 
 // Each codec's module is declared here, with its arms in `describe` and
 // `decoder` below: av1.rs, gif.rs, h264.rs, png.rs.
+#[cfg(feature = "h264")]
+pub(crate) mod h264;
 
 use crate::config::Codec;
 use crate::encode::{CodecConfig, Packet};
@@ -112,6 +114,8 @@ pub(crate) trait Decoder: Send {
 /// Reads the setup data of `info`'s stream, refusing what cannot be decoded.
 pub(crate) fn describe(info: &StreamInfo) -> Result<Description, DecodeError> {
     match (info.codec, &info.config) {
+        #[cfg(feature = "h264")]
+        (Codec::H264, Some(config @ CodecConfig::Avc { .. })) => h264::describe(config),
         (Codec::Gif | Codec::Png, _) => Ok(Description {
             profile: String::new(),
             bit_depth: 8,
@@ -128,6 +132,8 @@ pub(crate) fn describe(info: &StreamInfo) -> Result<Description, DecodeError> {
 /// A decoder for `info`'s stream.
 pub(crate) fn decoder(info: &StreamInfo) -> Result<Box<dyn Decoder>, DecodeError> {
     Ok(match info.codec {
+        #[cfg(feature = "h264")]
+        Codec::H264 => Box::new(h264::H264Decoder::new(info)?),
         codec => {
             return Err(DecodeError(format!(
                 "its codec is {codec}, which this build of framesink does not decode"

@@ -1,0 +1,1356 @@
+//! H.264 decoding: the SPS read by a small parser of our own, so that a stream
+//! OpenH264 cannot decode is refused by name before any packet, then OpenH264
+//! fed one Annex B access unit per packet, its pictures given out in
+//! presentation order, cropped, rows packed.
+
+use std::mem::size_of;
+use std::os::raw::{c_int, c_uint, c_void};
+use std::ptr;
+
+use openh264_sys2 as sys;
+
+use super::{Colour, DecodeError, Decoder, Description, Image};
+use crate::encode::{CodecConfig, Packet};
+use crate::stream::StreamInfo;
+
+/// What a refusal tells the caller to do instead.
+const THROUGH_FFMPEG: &str =
+    "read it through ffmpeg (imageio's pyav or ffmpeg plugin, or `ffmpeg -i FILE -f rawvideo -`)";
+
+/// The longest side read, in pixels: sizes are checked against it as soon
+/// as they are read, before any arithmetic or allocation depends on them.
+const MAX_SIDE: u64 = 16_384;
+
+/// The most 16x16 macroblocks a picture OpenH264 decodes may have: level
+/// 5.2's frame size (au_parser.cpp refuses larger SPSs).
+const MAX_MACROBLOCKS: u64 = 36_864;
+
+/// The `level_idc` values OpenH264 knows (GetLevelLimits): it refuses an SPS
+/// of any other level, 6 and above included.
+const LEVELS: [u8; 17] = [
+    9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52,
+];
+
+/// The profiles OpenH264 decodes from a plain SPS (`profile_idc`):
+/// Baseline (and Constrained Baseline), Main, Extended, High.
+const DECODED_PROFILES: [u8; 4] = [66, 77, 88, 100];
+
+/// The profiles whose SPS carries chroma format, bit depths and scaling
+/// lists (H.264 7.3.2.1.1).
+const HIGH_SYNTAX_PROFILES: [u8; 13] =
+    [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
+
+/// How many decode calls a packet may wait for its picture. OpenH264 holds
+/// at most 16 pictures for reordering (m_sPictInfoList) and H.264 reorders
+/// at most 16 frames, so a picture that has not come out after this many
+/// more packets never will (OpenH264 dropped it).
+const MAX_DELAY: u64 = 40;
+
+// ------------------------------------------------------------------- SPS
+
+/// The fields of a sequence parameter set that say what the stream is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Sps {
+    profile_idc: u8,
+    /// constraint_set0_flag..constraint_set5_flag and the two reserved bits,
+    /// as in the byte.
+    constraints: u8,
+    level_idc: u8,
+    chroma_format_idc: u32,
+    separate_colour_plane: bool,
+    bit_depth_luma: u32,
+    bit_depth_chroma: u32,
+    frame_mbs_only: bool,
+    mb_adaptive_frame_field: bool,
+    /// pic_width_in_mbs
+    width_mbs: u32,
+    /// pic_height_in_map_units
+    height_map_units: u32,
+    /// frame_crop_{left, right, top, bottom}_offset, in crop units.
+    crop: [u32; 4],
+    /// The sample aspect ratio (width, height), where the VUI gives it.
+    sample_aspect: Option<(u16, u16)>,
+    /// The VUI's video signal type, where it has one.
+    colour: Option<Colour>,
+}
+
+/// An SPS that ends or holds a value H.264 does not allow.
+fn damaged(what: impl std::fmt::Display) -> DecodeError {
+    DecodeError(format!(
+        "its H.264 sequence parameter set (SPS) is damaged: {what}"
+    ))
+}
+
+/// Reads the bits of an RBSP (emulation-prevention bytes removed).
+struct Bits<'a> {
+    data: &'a [u8],
+    /// The next bit, counted from the first byte's most significant bit.
+    pos: usize,
+}
+
+impl Bits<'_> {
+    fn bit(&mut self, what: &str) -> Result<u32, DecodeError> {
+        let byte = self
+            .data
+            .get(self.pos / 8)
+            .ok_or_else(|| damaged(format!("it ends inside {what}")))?;
+        let bit = (byte >> (7 - self.pos % 8)) & 1;
+        self.pos += 1;
+        Ok(bit as u32)
+    }
+
+    /// `n` bits (at most 32), most significant first.
+    fn bits(&mut self, n: u32, what: &str) -> Result<u32, DecodeError> {
+        debug_assert!(n <= 32);
+        let mut v = 0u32;
+        for _ in 0..n {
+            v = (v << 1) | self.bit(what)?;
+        }
+        Ok(v)
+    }
+
+    fn flag(&mut self, what: &str) -> Result<bool, DecodeError> {
+        Ok(self.bit(what)? == 1)
+    }
+
+    /// ue(v): exp-Golomb, at most 32 bits of value.
+    fn ue(&mut self, what: &str) -> Result<u32, DecodeError> {
+        let mut zeros = 0u32;
+        while self.bit(what)? == 0 {
+            zeros += 1;
+            if zeros > 31 {
+                return Err(damaged(format!(
+                    "its {what} is an exp-Golomb code longer than 32 bits"
+                )));
+            }
+        }
+        let rest = self.bits(zeros, what)? as u64;
+        // zeros <= 31, so the value is at most 2^32 - 2.
+        Ok(((1u64 << zeros) - 1 + rest) as u32)
+    }
+
+    /// ue(v) that must be at most `max`.
+    fn ue_max(&mut self, what: &str, max: u32) -> Result<u32, DecodeError> {
+        let v = self.ue(what)?;
+        if v > max {
+            return Err(damaged(format!(
+                "its {what} is {v}; H.264 allows 0 to {max}"
+            )));
+        }
+        Ok(v)
+    }
+
+    /// se(v).
+    fn se(&mut self, what: &str) -> Result<i64, DecodeError> {
+        let k = self.ue(what)? as i64;
+        Ok(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) })
+    }
+}
+
+/// The RBSP of a NAL unit's payload: every 0x03 that follows two zero bytes
+/// (emulation prevention) removed.
+fn unescape(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len());
+    let mut zeros = 0;
+    for &b in payload {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+        out.push(b);
+    }
+    out
+}
+
+/// Skips a scaling_list() of `size` coefficients (H.264 7.3.2.1.1.1): only
+/// its deltas are coded, and a next scale of 0 ends it early.
+fn skip_scaling_list(r: &mut Bits<'_>, size: usize) -> Result<(), DecodeError> {
+    let (mut last, mut next) = (8i64, 8i64);
+    for _ in 0..size {
+        if next != 0 {
+            let delta = r.se("a scaling list's delta_scale")?;
+            if !(-128..=127).contains(&delta) {
+                return Err(damaged(format!(
+                    "a scaling list's delta_scale is {delta}; H.264 allows -128 to 127"
+                )));
+            }
+            next = (last + delta + 256).rem_euclid(256);
+        }
+        if next != 0 {
+            last = next;
+        }
+    }
+    Ok(())
+}
+
+/// Sample aspect ratios of `aspect_ratio_idc` 1 to 16 (H.264 Table E-1).
+const SAMPLE_ASPECTS: [(u16, u16); 16] = [
+    (1, 1),
+    (12, 11),
+    (10, 11),
+    (16, 11),
+    (40, 33),
+    (24, 11),
+    (20, 11),
+    (32, 11),
+    (80, 33),
+    (18, 11),
+    (15, 11),
+    (64, 33),
+    (160, 99),
+    (4, 3),
+    (3, 2),
+    (2, 1),
+];
+
+impl Sps {
+    /// Reads an SPS NAL unit (header byte included, no start code or length).
+    fn parse(nal: &[u8]) -> Result<Sps, DecodeError> {
+        let Some((&header, payload)) = nal.split_first() else {
+            return Err(damaged("it is empty"));
+        };
+        if header & 0x80 != 0 || header & 0x1f != 7 {
+            return Err(damaged(format!(
+                "its NAL unit header is 0x{header:02x}, not that of an SPS (type 7)"
+            )));
+        }
+        let rbsp = unescape(payload);
+        let r = &mut Bits {
+            data: &rbsp,
+            pos: 0,
+        };
+        let profile_idc = r.bits(8, "profile_idc")? as u8;
+        let constraints = r.bits(8, "the constraint flags")? as u8;
+        let level_idc = r.bits(8, "level_idc")? as u8;
+        r.ue_max("seq_parameter_set_id", 31)?;
+        let mut sps = Sps {
+            profile_idc,
+            constraints,
+            level_idc,
+            chroma_format_idc: 1,
+            separate_colour_plane: false,
+            bit_depth_luma: 8,
+            bit_depth_chroma: 8,
+            frame_mbs_only: true,
+            mb_adaptive_frame_field: false,
+            width_mbs: 0,
+            height_map_units: 0,
+            crop: [0; 4],
+            sample_aspect: None,
+            colour: None,
+        };
+        if HIGH_SYNTAX_PROFILES.contains(&profile_idc) {
+            sps.chroma_format_idc = r.ue_max("chroma_format_idc", 3)?;
+            if sps.chroma_format_idc == 3 {
+                sps.separate_colour_plane = r.flag("separate_colour_plane_flag")?;
+            }
+            sps.bit_depth_luma = 8 + r.ue_max("bit_depth_luma_minus8", 6)?;
+            sps.bit_depth_chroma = 8 + r.ue_max("bit_depth_chroma_minus8", 6)?;
+            r.flag("qpprime_y_zero_transform_bypass_flag")?;
+            if r.flag("seq_scaling_matrix_present_flag")? {
+                // Six 4x4 lists, then two 8x8 lists (six in 4:4:4).
+                let lists = if sps.chroma_format_idc == 3 { 12 } else { 8 };
+                for i in 0..lists {
+                    if r.flag("seq_scaling_list_present_flag")? {
+                        skip_scaling_list(r, if i < 6 { 16 } else { 64 })?;
+                    }
+                }
+            }
+        }
+        r.ue_max("log2_max_frame_num_minus4", 12)?;
+        match r.ue_max("pic_order_cnt_type", 2)? {
+            0 => {
+                r.ue_max("log2_max_pic_order_cnt_lsb_minus4", 12)?;
+            }
+            1 => {
+                r.flag("delta_pic_order_always_zero_flag")?;
+                r.se("offset_for_non_ref_pic")?;
+                r.se("offset_for_top_to_bottom_field")?;
+                let n = r.ue_max("num_ref_frames_in_pic_order_cnt_cycle", 255)?;
+                for _ in 0..n {
+                    r.se("offset_for_ref_frame")?;
+                }
+            }
+            _ => {}
+        }
+        r.ue_max("max_num_ref_frames", 16)?;
+        r.flag("gaps_in_frame_num_value_allowed_flag")?;
+        let width_mbs = r.ue("pic_width_in_mbs_minus1")? as u64 + 1;
+        let height_map_units = r.ue("pic_height_in_map_units_minus1")? as u64 + 1;
+        sps.frame_mbs_only = r.flag("frame_mbs_only_flag")?;
+        if !sps.frame_mbs_only {
+            sps.mb_adaptive_frame_field = r.flag("mb_adaptive_frame_field_flag")?;
+        }
+        let field_factor = if sps.frame_mbs_only { 1 } else { 2 };
+        let (width, height) = (width_mbs * 16, height_map_units * 16 * field_factor);
+        if width > MAX_SIDE || height > MAX_SIDE {
+            return Err(DecodeError(format!(
+                "its H.264 picture is {width}x{height}; framesink reads pictures of at most {MAX_SIDE} pixels a side"
+            )));
+        }
+        // Both at most 1024 now.
+        sps.width_mbs = width_mbs as u32;
+        sps.height_map_units = height_map_units as u32;
+        r.flag("direct_8x8_inference_flag")?;
+        if r.flag("frame_cropping_flag")? {
+            for (i, what) in [
+                "frame_crop_left_offset",
+                "frame_crop_right_offset",
+                "frame_crop_top_offset",
+                "frame_crop_bottom_offset",
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                sps.crop[i] = r.ue(what)?;
+            }
+            let (ux, uy) = sps.crop_units();
+            let [left, right, top, bottom] = sps.crop.map(u64::from);
+            if ux * (left + right) >= width || uy * (top + bottom) >= height {
+                return Err(damaged(format!(
+                    "its frame cropping (left {left}, right {right}, top {top}, bottom {bottom}, in units of {ux}x{uy} pixels) leaves nothing of its {width}x{height} picture"
+                )));
+            }
+        }
+        if r.flag("vui_parameters_present_flag")? {
+            sps.parse_vui(r)?;
+        }
+        Ok(sps)
+    }
+
+    /// The start of vui_parameters() (H.264 E.1.1), as far as the colour tags.
+    fn parse_vui(&mut self, r: &mut Bits<'_>) -> Result<(), DecodeError> {
+        if r.flag("aspect_ratio_info_present_flag")? {
+            let idc = r.bits(8, "aspect_ratio_idc")?;
+            self.sample_aspect = match idc {
+                255 => {
+                    let w = r.bits(16, "sar_width")? as u16;
+                    let h = r.bits(16, "sar_height")? as u16;
+                    (w != 0 && h != 0).then_some((w, h))
+                }
+                // 0 is "unspecified", 17..=254 reserved.
+                _ => SAMPLE_ASPECTS.get((idc as usize).wrapping_sub(1)).copied(),
+            };
+        }
+        if r.flag("overscan_info_present_flag")? {
+            r.flag("overscan_appropriate_flag")?;
+        }
+        if r.flag("video_signal_type_present_flag")? {
+            r.bits(3, "video_format")?;
+            let full_range = r.flag("video_full_range_flag")?;
+            let mut colour = Colour {
+                full_range,
+                ..Colour::default()
+            };
+            if r.flag("colour_description_present_flag")? {
+                colour.primaries = r.bits(8, "colour_primaries")? as u8;
+                colour.transfer = r.bits(8, "transfer_characteristics")? as u8;
+                colour.matrix = r.bits(8, "matrix_coefficients")? as u8;
+            }
+            self.colour = Some(colour);
+        }
+        Ok(())
+    }
+
+    /// CropUnitX and CropUnitY (H.264 7.4.2.1.1): chroma samples in
+    /// 4:2:0 and 4:2:2, field pairs when interlaced.
+    fn crop_units(&self) -> (u64, u64) {
+        let field_factor = if self.frame_mbs_only { 1 } else { 2 };
+        let (sub_w, sub_h) = match (self.chroma_format_idc, self.separate_colour_plane) {
+            (1, _) => (2, 2),
+            (2, _) => (2, 1),
+            _ => (1, 1), // 4:0:0, 4:4:4
+        };
+        (sub_w, sub_h * field_factor)
+    }
+
+    /// The coded size (whole macroblocks, both fields).
+    fn coded_size(&self) -> (u32, u32) {
+        let field_factor = if self.frame_mbs_only { 1 } else { 2 };
+        // At most 16384 each (checked when read).
+        (
+            self.width_mbs * 16,
+            self.height_map_units * 16 * field_factor,
+        )
+    }
+
+    /// The size after the SPS's cropping: the size of the pictures decoded.
+    fn display_size(&self) -> (u32, u32) {
+        let (w, h) = self.coded_size();
+        let (ux, uy) = self.crop_units();
+        let [left, right, top, bottom] = self.crop.map(u64::from);
+        // Cropping leaves at least one pixel each way (checked when read).
+        (
+            (w as u64 - ux * (left + right)) as u32,
+            (h as u64 - uy * (top + bottom)) as u32,
+        )
+    }
+
+    fn constraint(&self, n: u8) -> bool {
+        self.constraints & (0x80 >> n) != 0
+    }
+
+    /// The profile's name, as ffprobe gives it where it has one.
+    fn profile_name(&self) -> String {
+        let intra = self.constraint(3);
+        let name = match self.profile_idc {
+            66 if self.constraint(1) => "Constrained Baseline",
+            66 => "Baseline",
+            77 => "Main",
+            88 => "Extended",
+            100 => "High",
+            110 if intra => "High 10 Intra",
+            110 => "High 10",
+            122 if intra => "High 4:2:2 Intra",
+            122 => "High 4:2:2",
+            244 if intra => "High 4:4:4 Intra",
+            244 => "High 4:4:4 Predictive",
+            44 => "CAVLC 4:4:4 Intra",
+            83 => "Scalable Baseline",
+            86 => "Scalable High",
+            118 => "Multiview High",
+            128 => "Stereo High",
+            134 => "MFC High",
+            135 => "MFC Depth High",
+            138 => "Multiview Depth High",
+            139 => "Enhanced Multiview Depth High",
+            idc => return format!("profile_idc {idc}"),
+        };
+        name.to_string()
+    }
+
+    /// The level as written ("3.1", "1b").
+    fn level_name(&self) -> String {
+        let level = self.level_idc;
+        if level == 9 || (level == 11 && self.constraint(3) && self.profile_idc != 100) {
+            "1b".into()
+        } else {
+            format!("{}.{}", level / 10, level % 10)
+        }
+    }
+
+    /// Refuses what OpenH264 cannot decode, naming it.
+    fn check(&self) -> Result<(), DecodeError> {
+        let profile = self.profile_name();
+        if self.bit_depth_luma != 8 || self.bit_depth_chroma != 8 {
+            let depth = if self.bit_depth_luma == self.bit_depth_chroma {
+                format!("{}-bit", self.bit_depth_luma)
+            } else {
+                format!(
+                    "{}-bit luma, {}-bit chroma",
+                    self.bit_depth_luma, self.bit_depth_chroma
+                )
+            };
+            return Err(DecodeError(format!(
+                "its H.264 is {profile} ({depth}); framesink decodes 8-bit H.264 (OpenH264); {THROUGH_FFMPEG}"
+            )));
+        }
+        if self.chroma_format_idc != 1 {
+            let format = match (self.chroma_format_idc, self.separate_colour_plane) {
+                (0, _) => "4:0:0 (monochrome)",
+                (2, _) => "4:2:2",
+                (3, false) => "4:4:4",
+                _ => "4:4:4 in separate colour planes",
+            };
+            return Err(DecodeError(format!(
+                "its H.264 is {profile} in {format} (chroma_format_idc {}); framesink decodes 4:2:0 H.264 (OpenH264); {THROUGH_FFMPEG}",
+                self.chroma_format_idc
+            )));
+        }
+        if !self.frame_mbs_only {
+            let how = if self.mb_adaptive_frame_field {
+                "field or MBAFF pictures"
+            } else {
+                "field pictures"
+            };
+            return Err(DecodeError(format!(
+                "its H.264 is interlaced (frame_mbs_only_flag 0: {how}); framesink decodes progressive H.264 (OpenH264); {THROUGH_FFMPEG}"
+            )));
+        }
+        if !DECODED_PROFILES.contains(&self.profile_idc) {
+            return Err(DecodeError(format!(
+                "its H.264 profile is {profile} (profile_idc {}); framesink decodes the Constrained Baseline, Baseline, Main, Extended and High profiles (OpenH264); {THROUGH_FFMPEG}",
+                self.profile_idc
+            )));
+        }
+        if !LEVELS.contains(&self.level_idc) {
+            return Err(DecodeError(format!(
+                "its H.264 is level {} (level_idc {}); framesink decodes levels 1 to 5.2 (OpenH264); {THROUGH_FFMPEG}",
+                self.level_name(),
+                self.level_idc
+            )));
+        }
+        let (w, h) = self.coded_size();
+        let mbs = self.width_mbs as u64 * self.height_map_units as u64;
+        if mbs > MAX_MACROBLOCKS {
+            return Err(DecodeError(format!(
+                "its H.264 picture is {w}x{h} ({mbs} macroblocks of 16x16); framesink decodes at most {MAX_MACROBLOCKS} (level 5.2, e.g. 4096x2304: OpenH264); {THROUGH_FFMPEG}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The SPS of `config`, checked: what OpenH264 cannot decode is refused.
+fn checked_sps(config: &CodecConfig) -> Result<Sps, DecodeError> {
+    let CodecConfig::Avc { sps, pps } = config else {
+        return Err(DecodeError(
+            "its H.264 has no parameter sets (an avcC with its SPS and PPS)".into(),
+        ));
+    };
+    let sps = Sps::parse(sps)?;
+    sps.check()?;
+    match pps.first() {
+        Some(&header) if header & 0x80 == 0 && header & 0x1f == 8 => {}
+        Some(&header) => {
+            return Err(DecodeError(format!(
+                "its H.264 picture parameter set (PPS) is damaged: its NAL unit header is 0x{header:02x}, not that of a PPS (type 8)"
+            )))
+        }
+        None => {
+            return Err(DecodeError(
+                "its H.264 picture parameter set (PPS) is empty".into(),
+            ))
+        }
+    }
+    Ok(sps)
+}
+
+/// Reads an H.264 stream's SPS: its profile, coded size and colour tags, or
+/// why framesink cannot decode it (bit depth above 8, other chroma formats
+/// than 4:2:0, interlacing, profiles and levels OpenH264 does not decode, a
+/// damaged SPS).
+pub(crate) fn describe(config: &CodecConfig) -> Result<Description, DecodeError> {
+    let sps = checked_sps(config)?;
+    let (coded_width, coded_height) = sps.coded_size();
+    Ok(Description {
+        profile: sps.profile_name(),
+        bit_depth: sps.bit_depth_luma as u8,
+        coded_width,
+        coded_height,
+        colour: sps.colour,
+    })
+}
+
+/// The size of the pictures the decoder gives: the coded size less the
+/// SPS's cropping (framesink's odd sizes are padded by one, so the
+/// container's size may be smaller still). `None` if the SPS is damaged.
+pub(crate) fn display_size(config: &CodecConfig) -> Option<(u32, u32)> {
+    match config {
+        CodecConfig::Avc { sps, .. } => Sps::parse(sps).ok().map(|s| s.display_size()),
+        _ => None,
+    }
+}
+
+/// The sample aspect ratio (width, height) the SPS's VUI gives, if any.
+pub(crate) fn sample_aspect(config: &CodecConfig) -> Option<(u16, u16)> {
+    match config {
+        CodecConfig::Avc { sps, .. } => Sps::parse(sps).ok()?.sample_aspect,
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------- decoding
+
+/// An OpenH264 decoder instance, destroyed when dropped.
+struct Raw(*mut sys::ISVCDecoder);
+
+impl Raw {
+    /// Makes a quiet, single-threaded decoder with no error concealment (a
+    /// damaged frame is an error, not a guess).
+    fn new() -> Result<Raw, DecodeError> {
+        let mut ptr: *mut sys::ISVCDecoder = ptr::null_mut();
+        // SAFETY: WelsCreateDecoder writes a valid instance pointer or fails.
+        let rc = unsafe { sys::source::APILoader::WelsCreateDecoder(&mut ptr) };
+        if rc != 0 || ptr.is_null() {
+            return Err(DecodeError(format!(
+                "OpenH264 could not make a decoder (code {rc})"
+            )));
+        }
+        let raw = Raw(ptr);
+        let mut quiet = sys::WELS_LOG_QUIET as c_int;
+        // SAFETY: live decoder; TRACE_LEVEL takes a pointer to an int, and
+        // is accepted before Initialize.
+        unsafe {
+            (raw.vtbl().SetOption.unwrap())(
+                raw.0,
+                sys::DECODER_OPTION_TRACE_LEVEL,
+                (&mut quiet as *mut c_int).cast::<c_void>(),
+            )
+        };
+        let mut param = sys::SDecodingParam::default();
+        // Every layer (there is one in AVC), as OpenH264's own console
+        // decoder asks.
+        param.uiTargetDqLayer = u8::MAX;
+        param.eEcActiveIdc = sys::ERROR_CON_DISABLE;
+        param.sVideoProperty.size = size_of::<sys::SVideoProperty>() as c_uint;
+        param.sVideoProperty.eVideoBsType = sys::VIDEO_BITSTREAM_AVC;
+        // SAFETY: live decoder; param is fully initialised (zeroed, then set).
+        let rc = unsafe { (raw.vtbl().Initialize.unwrap())(raw.0, &param) };
+        if rc != 0 {
+            return Err(DecodeError(format!(
+                "OpenH264 could not initialise a decoder (code {rc})"
+            )));
+        }
+        Ok(raw)
+    }
+
+    fn vtbl(&self) -> &sys::ISVCDecoderVtbl {
+        // SAFETY: the pointer is a live decoder whose first field is its vtable.
+        unsafe { &**self.0 }
+    }
+}
+
+impl Drop for Raw {
+    fn drop(&mut self) {
+        // SAFETY: live, destroyed once (its destructor uninitialises it).
+        unsafe { sys::source::APILoader::WelsDestroyDecoder(self.0) };
+    }
+}
+
+/// A packet given to OpenH264 whose picture has not come out yet.
+#[derive(Clone, Copy, Debug)]
+struct Fed {
+    /// The time stamp OpenH264 carries from packet to picture: the number of
+    /// packets fed before it.
+    stamp: u64,
+    pts: u64,
+    index: u64,
+}
+
+/// H.264 through OpenH264.
+///
+/// Packets go in one at a time with no flush after each (OpenH264's
+/// flush-after-every-packet mode drops pictures of streams with B-frames),
+/// and the pictures it holds come out at [`flush`](Decoder::flush). Each
+/// picture is matched to its packet by the time stamp OpenH264 carries
+/// through, and given out in presentation time order whatever order OpenH264
+/// releases them in (its reordering guesses from POC LSBs, which wrap).
+pub(crate) struct H264Decoder {
+    /// `None` after a flush: a new one is made at the next packet.
+    raw: Option<Raw>,
+    /// SPS and PPS with start codes, fed with the first packet of each
+    /// instance (so that decoding can start at any keyframe).
+    headers: Vec<u8>,
+    /// The instance has had its headers.
+    primed: bool,
+    /// The size of every picture (the SPS's cropping applied).
+    size: (u32, u32),
+    /// Packets fed whose pictures have not come out, in decoding order.
+    waiting: Vec<Fed>,
+    /// Pictures out of OpenH264 not yet given, with their (pts, index).
+    ready: Vec<((u64, u64), Image)>,
+    /// Packets fed so far (the next time stamp).
+    fed: u64,
+    /// The access unit being fed, in Annex B form (kept to reuse its memory).
+    annex_b: Vec<u8>,
+}
+
+// SAFETY: an OpenH264 decoder instance has no thread affinity (single
+// threaded: no decoding threads are started), and it is used by one thread
+// at a time (`&mut self`); the pointers it returns are copied from before
+// the next call.
+unsafe impl Send for H264Decoder {}
+
+impl H264Decoder {
+    /// A decoder for `info`'s stream, whose SPS is checked first (see
+    /// [`describe`]).
+    pub(crate) fn new(info: &StreamInfo) -> Result<Self, DecodeError> {
+        let config = info.config.as_ref().ok_or_else(|| {
+            DecodeError("its H.264 has no parameter sets (an avcC with its SPS and PPS)".into())
+        })?;
+        let sps = checked_sps(config)?;
+        let CodecConfig::Avc { sps: sps_nal, pps } = config else {
+            unreachable!("checked_sps takes AVC only");
+        };
+        let mut headers = Vec::with_capacity(sps_nal.len() + pps.len() + 8);
+        for nal in [sps_nal, pps] {
+            headers.extend_from_slice(&[0, 0, 0, 1]);
+            headers.extend_from_slice(nal);
+        }
+        Ok(H264Decoder {
+            raw: Some(Raw::new()?),
+            headers,
+            primed: false,
+            size: sps.display_size(),
+            waiting: Vec::new(),
+            ready: Vec::new(),
+            fed: 0,
+            annex_b: Vec::new(),
+        })
+    }
+
+    /// Files a picture OpenH264 gave out under its packet's presentation time.
+    ///
+    /// # Safety
+    ///
+    /// `dst` and `info` are what OpenH264 gave with `iBufferStatus` 1, and no
+    /// call into it has been made since.
+    unsafe fn take(
+        &mut self,
+        dst: &[*mut u8; 3],
+        info: &sys::SBufferInfo,
+    ) -> Result<(), DecodeError> {
+        let stamp = info.uiOutYuvTimeStamp;
+        let Some(at) = self.waiting.iter().position(|f| f.stamp == stamp) else {
+            // A packet already reported as failed, or given out already:
+            // one picture a packet.
+            return Ok(());
+        };
+        let fed = self.waiting.remove(at);
+        // SAFETY: as this function's contract.
+        let image = unsafe { copy_picture(dst, info, self.size) }
+            .map_err(|e| DecodeError(format!("its frame {}: {e}", fed.index)))?;
+        let key = (fed.pts, fed.index);
+        let at = self.ready.partition_point(|(k, _)| *k < key);
+        self.ready.insert(at, (key, image));
+        Ok(())
+    }
+
+    /// Gives out, in presentation order, every ready picture that no packet
+    /// still waiting comes before (all of them with `all`).
+    fn release(&mut self, out: &mut Vec<Image>, all: bool) {
+        let first_waiting = self.waiting.iter().map(|f| (f.pts, f.index)).min();
+        let n = match (all, first_waiting) {
+            (false, Some(key)) => self.ready.partition_point(|(k, _)| *k < key),
+            _ => self.ready.len(),
+        };
+        out.extend(self.ready.drain(..n).map(|(_, image)| image));
+    }
+}
+
+/// The NAL units of an MP4 sample, each after a 4-byte big-endian length;
+/// an error names what is wrong and ends it.
+struct NalUnits<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for NalUnits<'a> {
+    type Item = Result<&'a [u8], String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let Some((len, tail)) = self.rest.split_first_chunk::<4>() else {
+            let n = self.rest.len();
+            self.rest = &[];
+            return Some(Err(format!(
+                "it ends with {n} bytes, too few for a NAL unit's length (4)"
+            )));
+        };
+        let len = u32::from_be_bytes(*len) as usize;
+        if len > tail.len() {
+            self.rest = &[];
+            return Some(Err(format!(
+                "a NAL unit of {len} bytes is longer than the {} bytes left",
+                tail.len()
+            )));
+        }
+        let (nal, next) = tail.split_at(len);
+        self.rest = next;
+        Some(Ok(nal))
+    }
+}
+
+/// H.264's nal_unit_type of an IDR picture's slices.
+const NAL_IDR_SLICE: u8 = 5;
+
+/// Whether an MP4 sample of H.264 holds an IDR picture: where decoding can
+/// start. An MP4 marks other pictures as sync samples too (the recovery
+/// points of open GOPs), and OpenH264 decodes nothing from those until the
+/// next IDR picture (it reports lost references and parameter sets).
+pub(crate) fn is_idr(sample: &[u8]) -> bool {
+    NalUnits { rest: sample }
+        .map_while(Result::ok)
+        .any(|nal| nal.first().is_some_and(|h| h & 0x1f == NAL_IDR_SLICE))
+}
+
+/// Appends the NAL units of an MP4 sample to `out`, each after a start code
+/// (Annex B); whether one was an IDR slice.
+fn append_annex_b(sample: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
+    let mut idr = false;
+    for nal in (NalUnits { rest: sample }) {
+        let nal = nal?;
+        if let Some(header) = nal.first() {
+            idr |= header & 0x1f == NAL_IDR_SLICE;
+            out.extend_from_slice(&[0, 0, 0, 1]);
+            out.extend_from_slice(nal);
+        }
+    }
+    Ok(idr)
+}
+
+/// What OpenH264's decoding state flags say, as words.
+fn state_words(state: c_int) -> String {
+    let words: Vec<&str> = [
+        (sys::dsFramePending, "an incomplete picture"),
+        (sys::dsRefLost, "a lost reference picture"),
+        (sys::dsBitstreamError, "a damaged bitstream"),
+        (sys::dsDepLayerLost, "a lost layer"),
+        (sys::dsNoParamSets, "no parameter sets (SPS and PPS) for it"),
+        (sys::dsDataErrorConcealed, "concealed errors"),
+        (sys::dsRefListNullPtrs, "an incomplete reference list"),
+        (sys::dsInvalidArgument, "an invalid argument"),
+        (sys::dsInitialOptExpected, "an uninitialised decoder"),
+        (
+            sys::dsOutOfMemory,
+            "no memory for it (or a frame over its 7 MB limit)",
+        ),
+        (sys::dsDstBufNeedExpan, "a picture larger than its buffer"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| state & bit != 0)
+    .map(|(_, word)| word)
+    .collect();
+    if words.is_empty() {
+        "an error".into()
+    } else {
+        words.join(" and ")
+    }
+}
+
+/// Copies a picture out of OpenH264's buffers, rows packed.
+///
+/// # Safety
+///
+/// `dst` and `info` are what OpenH264 gave with `iBufferStatus` 1, and no
+/// call into it has been made since.
+unsafe fn copy_picture(
+    dst: &[*mut u8; 3],
+    info: &sys::SBufferInfo,
+    expected: (u32, u32),
+) -> Result<Image, String> {
+    // SAFETY: the system buffer is the union's only member.
+    let b = unsafe { info.UsrData.sSystemBuffer };
+    if b.iFormat != sys::videoFormatI420 as c_int {
+        return Err(format!(
+            "OpenH264 gave a picture in format {}, not I420",
+            b.iFormat
+        ));
+    }
+    if (b.iWidth as i64, b.iHeight as i64) != (expected.0 as i64, expected.1 as i64) {
+        return Err(format!(
+            "OpenH264 gave a {}x{} picture; the SPS says {}x{}",
+            b.iWidth, b.iHeight, expected.0, expected.1
+        ));
+    }
+    let (w, h) = (expected.0 as usize, expected.1 as usize);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let (y_stride, c_stride) = (b.iStride[0], b.iStride[1]);
+    if dst.iter().any(|p| p.is_null())
+        || y_stride < 0
+        || c_stride < 0
+        || (y_stride as usize) < w
+        || (c_stride as usize) < cw
+    {
+        return Err(format!(
+            "OpenH264 gave a picture with no buffer or strides ({y_stride}, {c_stride}) narrower than it"
+        ));
+    }
+    let plane = |p: *const u8, stride: usize, pw: usize, ph: usize| {
+        let mut v = Vec::with_capacity(pw * ph);
+        for row in 0..ph {
+            // SAFETY: OpenH264's plane holds `ph` rows of at least `pw`
+            // bytes, `stride` apart, from `p` (its picture buffer, cropping
+            // applied to `p`), valid until the next call into it.
+            v.extend_from_slice(unsafe { std::slice::from_raw_parts(p.add(row * stride), pw) });
+        }
+        v
+    };
+    Ok(Image::Yuv420 {
+        width: expected.0,
+        height: expected.1,
+        y: plane(dst[0], y_stride as usize, w, h),
+        u: plane(dst[1], c_stride as usize, cw, ch),
+        v: plane(dst[2], c_stride as usize, cw, ch),
+    })
+}
+
+impl Decoder for H264Decoder {
+    fn decode(&mut self, packet: &Packet, out: &mut Vec<Image>) -> Result<(), DecodeError> {
+        let index = packet.index;
+        if self.raw.is_none() {
+            self.raw = Some(Raw::new()?);
+            self.primed = false;
+        }
+        self.annex_b.clear();
+        if !self.primed {
+            self.annex_b.extend_from_slice(&self.headers);
+        }
+        let start = self.annex_b.len();
+        let idr = append_annex_b(&packet.data, &mut self.annex_b)
+            .map_err(|e| DecodeError(format!("its frame {index} is damaged: {e}")))?;
+        if self.annex_b.len() == start {
+            // No NAL unit: nothing to decode, no picture to wait for.
+            return Ok(());
+        }
+        if !self.primed && !idr {
+            return Err(DecodeError(if packet.keyframe {
+                format!("its frame {index} cannot start decoding: it is a keyframe but not an IDR picture (a recovery point of an open GOP), and OpenH264 starts only at IDR pictures")
+            } else {
+                format!("its frame {index} cannot start decoding: it is not a keyframe (decoding starts at an IDR picture)")
+            }));
+        }
+        let len = c_int::try_from(self.annex_b.len()).map_err(|_| {
+            DecodeError(format!(
+                "its frame {index} is {} bytes, more than OpenH264 takes",
+                packet.data.len()
+            ))
+        })?;
+        let stamp = self.fed;
+        self.fed += 1;
+        self.waiting.push(Fed {
+            stamp,
+            pts: packet.pts,
+            index,
+        });
+        let mut dst = [ptr::null_mut::<u8>(); 3];
+        let mut info = sys::SBufferInfo {
+            uiInBsTimeStamp: stamp,
+            ..Default::default()
+        };
+        let raw = self.raw.as_ref().expect("made above");
+        // SAFETY: live decoder; the input is `len` readable bytes, dst and
+        // info are valid out-parameters.
+        let state = unsafe {
+            (raw.vtbl().DecodeFrameNoDelay.unwrap())(
+                raw.0,
+                self.annex_b.as_ptr(),
+                len,
+                dst.as_mut_ptr(),
+                &mut info,
+            )
+        };
+        self.primed = true;
+        if state != sys::dsErrorFree {
+            // This packet gives no picture (OpenH264 conceals nothing); a
+            // picture of it that still comes out is dropped in `take`.
+            self.waiting.retain(|f| f.stamp != stamp);
+            return Err(DecodeError(format!(
+                "its frame {index} cannot be decoded: OpenH264 reports {} (code {state:#x})",
+                state_words(state)
+            )));
+        }
+        if info.iBufferStatus == 1 {
+            // SAFETY: just returned with status 1, no call since.
+            unsafe { self.take(&dst, &info)? };
+        }
+        if let Some(at) = self
+            .waiting
+            .iter()
+            .position(|f| f.stamp + MAX_DELAY < self.fed)
+        {
+            let lost = self.waiting.remove(at);
+            return Err(DecodeError(format!(
+                "its frame {} gave no picture: OpenH264 still held none for it {MAX_DELAY} frames later",
+                lost.index
+            )));
+        }
+        self.release(out, false);
+        Ok(())
+    }
+
+    fn flush(&mut self, out: &mut Vec<Image>) -> Result<(), DecodeError> {
+        let mut result = Ok(());
+        if let Some(raw) = self.raw.take() {
+            // One picture a call; OpenH264 holds at most 16.
+            for _ in 0..=MAX_DELAY {
+                let mut dst = [ptr::null_mut::<u8>(); 3];
+                let mut info = sys::SBufferInfo::default();
+                // SAFETY: live decoder; dst and info are valid out-parameters.
+                let state =
+                    unsafe { (raw.vtbl().FlushFrame.unwrap())(raw.0, dst.as_mut_ptr(), &mut info) };
+                if state != sys::dsErrorFree {
+                    result = Err(DecodeError(format!(
+                        "its last frames cannot be decoded: OpenH264 reports {} (code {state:#x})",
+                        state_words(state)
+                    )));
+                    break;
+                }
+                if info.iBufferStatus != 1 {
+                    break;
+                }
+                // SAFETY: just returned with status 1, no call since.
+                if let Err(e) = unsafe { self.take(&dst, &info) } {
+                    result = Err(e);
+                    break;
+                }
+            }
+            // The instance goes (dropped here); the next packet makes a new
+            // one, fed the parameter sets first.
+        }
+        if result.is_ok() {
+            if let Some(lost) = self.waiting.first() {
+                result = Err(DecodeError(format!(
+                    "its frame {} gave no picture (OpenH264 dropped it)",
+                    lost.index
+                )));
+            }
+        }
+        self.release(out, true);
+        self.waiting.clear();
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::{self, File};
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+
+    use super::*;
+    use crate::demux::mp4::{Mode, Mp4Demuxer};
+    use crate::demux::Demuxer;
+    use crate::{Frame, PixelLayout, Rational, VideoWriter, WriterConfig};
+
+    // ------------------------------------------------------------ helpers
+
+    /// A directory of the test's own, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("framesink-h264-{}-{name}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        fn join(&self, file: &str) -> PathBuf {
+            self.0.join(file)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Runs ffmpeg (Debian's, with libx264, which these tests need) and
+    /// returns its output.
+    fn ffmpeg(args: &[&str]) -> Vec<u8> {
+        let out = Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run ffmpeg, which these tests need (Debian's, with libx264): {e}")
+            });
+        assert!(
+            out.status.success(),
+            "ffmpeg {args:?} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn path_str(path: &Path) -> &str {
+        path.to_str().unwrap()
+    }
+
+    /// ffmpeg's decode of every picture of `path` (yuv420p, planes packed),
+    /// one vector a picture.
+    fn ffmpeg_pictures(path: &Path, (w, h): (u32, u32)) -> Vec<Vec<u8>> {
+        let raw = ffmpeg(&[
+            "-i",
+            path_str(path),
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-",
+        ]);
+        let size = picture_bytes(w, h);
+        assert_eq!(raw.len() % size, 0, "ffmpeg gave a part of a picture");
+        raw.chunks(size).map(<[u8]>::to_vec).collect()
+    }
+
+    fn picture_bytes(w: u32, h: u32) -> usize {
+        let (w, h) = (w as usize, h as usize);
+        w * h + 2 * w.div_ceil(2) * h.div_ceil(2)
+    }
+
+    /// An image's planes, one after the other (as ffmpeg's rawvideo).
+    fn planes(image: &Image) -> Vec<u8> {
+        match image {
+            Image::Yuv420 { y, u, v, .. } => [&y[..], u, v].concat(),
+            Image::Rgba { .. } => panic!("H.264 gave RGBA"),
+        }
+    }
+
+    fn open(path: &Path) -> Mp4Demuxer<File> {
+        let file = File::open(path).unwrap();
+        let len = file.metadata().unwrap().len();
+        Mp4Demuxer::open_for(file, len, Mode::Read)
+            .unwrap_or_else(|e| panic!("the demuxer cannot read {}: {e:?}", path.display()))
+    }
+
+    /// Decodes `count` packets from sample `from` (a keyframe) on, then
+    /// flushes; also gives the packets, in decoding order.
+    fn decode_run(
+        demuxer: &mut Mp4Demuxer<File>,
+        decoder: &mut dyn Decoder,
+        from: usize,
+        count: usize,
+    ) -> (Vec<Image>, Vec<Packet>) {
+        demuxer.seek(from).unwrap();
+        let (mut images, mut packets) = (Vec::new(), Vec::new());
+        for _ in 0..count {
+            let packet = demuxer.next_packet().unwrap().expect("a packet");
+            decoder
+                .decode(&packet, &mut images)
+                .unwrap_or_else(|e| panic!("{}", e.0));
+            packets.push(packet);
+        }
+        decoder
+            .flush(&mut images)
+            .unwrap_or_else(|e| panic!("{}", e.0));
+        (images, packets)
+    }
+
+    /// Mean squared error of two planes.
+    fn mse(a: &[u8], b: &[u8]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        let sum: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+            .sum();
+        sum / a.len() as f64
+    }
+
+    fn psnr(mse: f64) -> f64 {
+        if mse == 0.0 {
+            f64::INFINITY
+        } else {
+            10.0 * (255.0f64 * 255.0 / mse).log10()
+        }
+    }
+
+    /// The ranges of the Y, U and V planes in a packed picture.
+    fn plane_ranges(w: u32, h: u32) -> [std::ops::Range<usize>; 3] {
+        let (w, h) = (w as usize, h as usize);
+        let (l, c) = (w * h, w.div_ceil(2) * h.div_ceil(2));
+        [0..l, l..l + c, l + c..l + 2 * c]
+    }
+
+    // ------------------------------------------- framesink's own stream
+
+    /// A moving ramp, different in every frame.
+    fn ramp(w: u32, h: u32, i: u32) -> Vec<u8> {
+        let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                rgb.push((x * 4 + i * 3) as u8);
+                rgb.push((y * 5 + i * 2) as u8);
+                rgb.push(((x + y) * 2 + i * 7) as u8);
+            }
+        }
+        rgb
+    }
+
+    #[test]
+    fn framesink_streams_decode_exactly_as_ffmpeg_decodes_them() {
+        let dir = TempDir::new("own");
+        // (frame size, coded size in the SPS, picture size after cropping)
+        for ((w, h), coded, shown) in [
+            ((64, 48), (64, 48), (64, 48)),
+            ((33, 17), (48, 32), (34, 18)),
+        ] {
+            let path = dir.join(&format!("own-{w}x{h}.mp4"));
+            let config = WriterConfig::default()
+                .with_fps(Rational::integer(24))
+                .with_keyframe_interval(12);
+            let mut writer = VideoWriter::create(&path, config).unwrap();
+            for i in 0..48 {
+                let rgb = ramp(w, h, i);
+                writer
+                    .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
+                    .unwrap();
+            }
+            writer.finish().unwrap();
+
+            let mut demuxer = open(&path);
+            let info = demuxer.info().clone();
+            let description = crate::decode::describe(&info).unwrap();
+            assert_eq!(description.profile, "High");
+            assert_eq!(description.bit_depth, 8);
+            assert_eq!((description.coded_width, description.coded_height), coded);
+            let bt709 = Colour {
+                primaries: 1,
+                transfer: 1,
+                matrix: 1,
+                full_range: false,
+            };
+            assert_eq!(description.colour, Some(bt709));
+            let config = info.config.as_ref().unwrap();
+            assert_eq!(display_size(config), Some(shown));
+
+            let reference = ffmpeg_pictures(&path, shown);
+            assert_eq!(reference.len(), 48);
+            let mut decoder = crate::decode::decoder(&info).unwrap();
+            let (images, _) = decode_run(&mut demuxer, &mut *decoder, 0, 48);
+            assert_eq!(images.len(), 48, "{w}x{h}: pictures decoded");
+            for (i, (image, want)) in images.iter().zip(&reference).enumerate() {
+                assert_eq!(image.size(), shown, "{w}x{h} picture {i}");
+                assert!(
+                    planes(image) == *want,
+                    "{w}x{h} picture {i} differs from ffmpeg's"
+                );
+            }
+
+            // After a flush the same decoder starts again at any keyframe:
+            // a later GOP, then an earlier one.
+            for from in [24, 12] {
+                let (images, _) = decode_run(&mut demuxer, &mut *decoder, from, 12);
+                assert_eq!(images.len(), 12);
+                for (i, image) in images.iter().enumerate() {
+                    assert!(
+                        planes(image) == reference[from + i],
+                        "{w}x{h} picture {} decoded from keyframe {from} differs",
+                        from + i
+                    );
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------ x264 with B-frames
+
+    /// Source frame `i` (yuv420p, planes packed): smooth shapes that move a
+    /// different way in each plane, so that every frame is unlike its
+    /// neighbours.
+    fn source_picture(w: u32, h: u32, i: u32) -> Vec<u8> {
+        let t = i as f64;
+        let mut out = Vec::with_capacity(picture_bytes(w, h));
+        for y in 0..h {
+            for x in 0..w {
+                let (x, y) = (x as f64, y as f64);
+                let v = 128.0
+                    + 60.0 * ((x + 2.5 * t) / 9.0).sin() * ((y - 1.5 * t) / 7.0).cos()
+                    + 40.0
+                        * (((x - 60.0).powi(2) + (y - 34.0).powi(2)).sqrt() / 6.0 - t / 3.0).sin();
+                out.push(v.clamp(16.0, 235.0) as u8);
+            }
+        }
+        for phase in [0.0, 2.0] {
+            for y in 0..h.div_ceil(2) {
+                for x in 0..w.div_ceil(2) {
+                    let (x, y) = (x as f64, y as f64);
+                    let v = 128.0 + 50.0 * ((x * 0.3 + y * 0.2 + t * 0.4 + phase).sin());
+                    out.push(v as u8);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn x264_with_b_frames_decodes_whole_in_presentation_order() {
+        let dir = TempDir::new("x264");
+        let (w, h, n) = (120u32, 68u32, 60usize);
+        let sources: Vec<Vec<u8>> = (0..n as u32).map(|i| source_picture(w, h, i)).collect();
+        let src = dir.join("src.yuv");
+        fs::write(&src, sources.concat()).unwrap();
+        let path = dir.join("b.mp4");
+        // Three B-frames between references (b-adapt=0: always), the middle
+        // one a reference (pyramid), two GOPs.
+        ffmpeg(&[
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-s",
+            "120x68",
+            "-r",
+            "25",
+            "-i",
+            path_str(&src),
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "yuv420p",
+            "-bf",
+            "3",
+            "-b-pyramid",
+            "normal",
+            "-x264-params",
+            "b-adapt=0",
+            "-g",
+            "30",
+            "-crf",
+            "16",
+            path_str(&path),
+        ]);
+
+        let mut demuxer = open(&path);
+        let info = demuxer.info().clone();
+        let description = crate::decode::describe(&info).unwrap();
+        assert_eq!(description.profile, "High");
+        assert_eq!(
+            (description.coded_width, description.coded_height),
+            (128, 80)
+        );
+        assert_eq!(display_size(info.config.as_ref().unwrap()), Some((w, h)));
+        let mut decoder = crate::decode::decoder(&info).unwrap();
+        let (images, packets) = decode_run(&mut demuxer, &mut *decoder, 0, n);
+        assert!(
+            packets.windows(2).any(|p| p[1].pts < p[0].pts),
+            "x264 made no reordered frames"
+        );
+        assert_eq!(images.len(), n, "pictures decoded from {n} packets");
+
+        // In presentation order: each picture is nearest its own source.
+        for (i, image) in images.iter().enumerate() {
+            let y = &planes(image)[plane_ranges(w, h)[0].clone()];
+            let nearest = (0..n)
+                .min_by(|&a, &b| {
+                    let ea = mse(y, &sources[a][plane_ranges(w, h)[0].clone()]);
+                    let eb = mse(y, &sources[b][plane_ranges(w, h)[0].clone()]);
+                    ea.total_cmp(&eb)
+                })
+                .unwrap();
+            assert_eq!(nearest, i, "picture {i} looks like source frame {nearest}");
+        }
+
+        // Close to ffmpeg's decode, plane by plane.
+        let reference = ffmpeg_pictures(&path, (w, h));
+        assert_eq!(reference.len(), n);
+        let mut total = [0.0f64; 3];
+        let mut worst = [f64::INFINITY; 3];
+        let mut exact = 0;
+        for (image, want) in images.iter().zip(&reference) {
+            let got = planes(image);
+            exact += usize::from(got == *want);
+            for (p, range) in plane_ranges(w, h).into_iter().enumerate() {
+                let e = mse(&got[range.clone()], &want[range]);
+                total[p] += e;
+                worst[p] = worst[p].min(psnr(e));
+            }
+        }
+        let mean = total.map(|t| psnr(t / n as f64));
+        println!(
+            "x264 High, 3 B-frames, b-pyramid: {exact} of {n} pictures as ffmpeg's; PSNR against ffmpeg's decode: Y {:.1} U {:.1} V {:.1} dB overall, worst picture Y {:.1} U {:.1} V {:.1} dB",
+            mean[0], mean[1], mean[2], worst[0], worst[1], worst[2]
+        );
+        for p in 0..3 {
+            assert!(mean[p] >= 40.0, "plane {p}: {:.1} dB overall", mean[p]);
+            assert!(
+                worst[p] >= 35.0,
+                "plane {p}: {:.1} dB in its worst picture",
+                worst[p]
+            );
+        }
+    }
+}
