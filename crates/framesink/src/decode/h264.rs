@@ -1001,6 +1001,8 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
 
+    use proptest::prelude::*;
+
     use super::*;
     use crate::demux::mp4::{Mode, Mp4Demuxer};
     use crate::demux::Demuxer;
@@ -1351,6 +1353,695 @@ mod tests {
                 "plane {p}: {:.1} dB in its worst picture",
                 worst[p]
             );
+        }
+    }
+
+    // ----------------------------------------------------------- refusals
+
+    /// Encodes two 64x48 frames with ffmpeg's libx264 and `args`, and gives
+    /// what describe() and decoder() say of the file.
+    fn x264_verdict(dir: &TempDir, name: &str, args: &[&str]) -> (String, String) {
+        let path = dir.join(&format!("{name}.mp4"));
+        let mut all = vec![
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x48:rate=25",
+            "-frames:v",
+            "2",
+            "-c:v",
+            "libx264",
+        ];
+        all.extend_from_slice(args);
+        all.push(path_str(&path));
+        ffmpeg(&all);
+        let info = open(&path).info().clone();
+        let described = crate::decode::describe(&info).expect_err(name).0;
+        let made = crate::decode::decoder(&info).err().expect(name).0;
+        (described, made)
+    }
+
+    #[test]
+    fn describe_refuses_what_openh264_cannot_decode_by_name() {
+        let dir = TempDir::new("refusals");
+        for (name, args, words) in [
+            (
+                "high10",
+                &["-pix_fmt", "yuv420p10le"][..],
+                "its H.264 is High 10 (10-bit); framesink decodes 8-bit H.264 (OpenH264); read it through ffmpeg",
+            ),
+            (
+                "high444",
+                &["-pix_fmt", "yuv444p", "-profile:v", "high444"][..],
+                "its H.264 is High 4:4:4 Predictive in 4:4:4 (chroma_format_idc 3); framesink decodes 4:2:0 H.264",
+            ),
+            (
+                "high422",
+                &["-pix_fmt", "yuv422p"][..],
+                "its H.264 is High 4:2:2 in 4:2:2 (chroma_format_idc 2)",
+            ),
+            (
+                "interlaced",
+                &["-pix_fmt", "yuv420p", "-flags", "+ildct+ilme", "-x264-params", "interlaced=1"][..],
+                "its H.264 is interlaced (frame_mbs_only_flag 0: field or MBAFF pictures); framesink decodes progressive H.264",
+            ),
+            (
+                "level61",
+                &["-pix_fmt", "yuv420p", "-level:v", "6.1"][..],
+                "its H.264 is level 6.1 (level_idc 61); framesink decodes levels 1 to 5.2",
+            ),
+            (
+                "lossless",
+                &["-pix_fmt", "yuv420p", "-qp", "0"][..],
+                "its H.264 profile is High 4:4:4 Predictive (profile_idc 244); framesink decodes the Constrained Baseline, Baseline, Main, Extended and High profiles",
+            ),
+        ] {
+            let (described, made) = x264_verdict(&dir, name, args);
+            println!("{name}: {described}");
+            assert!(described.starts_with(words), "{name}: {described}");
+            assert!(described.ends_with(THROUGH_FFMPEG), "{name}: {described}");
+            assert_eq!(made, described, "{name}: the decoder refuses it as describe() does");
+        }
+    }
+
+    // ------------------------------------------------ SPSs made to order
+
+    /// Writes the bits of an RBSP.
+    #[derive(Default)]
+    struct BitWriter {
+        bytes: Vec<u8>,
+        bits: usize,
+    }
+
+    impl BitWriter {
+        fn u(&mut self, n: u32, v: u64) {
+            for i in (0..n).rev() {
+                if self.bits % 8 == 0 {
+                    self.bytes.push(0);
+                }
+                let bit = ((v >> i) & 1) as u8;
+                *self.bytes.last_mut().unwrap() |= bit << (7 - self.bits % 8);
+                self.bits += 1;
+            }
+        }
+
+        fn flag(&mut self, b: bool) {
+            self.u(1, b as u64);
+        }
+
+        fn ue(&mut self, v: u64) {
+            let n = 64 - (v + 1).leading_zeros();
+            self.u(n - 1, 0);
+            self.u(n, v + 1);
+        }
+
+        fn se(&mut self, v: i64) {
+            self.ue(if v > 0 {
+                2 * v as u64 - 1
+            } else {
+                2 * v.unsigned_abs()
+            });
+        }
+
+        /// The NAL unit: header, then the RBSP with its stop bit and
+        /// emulation-prevention bytes.
+        fn nal(mut self, header: u8) -> Vec<u8> {
+            self.flag(true);
+            let mut out = vec![header];
+            let mut zeros = 0;
+            for b in self.bytes {
+                if zeros >= 2 && b <= 3 {
+                    out.push(3);
+                    zeros = 0;
+                }
+                zeros = if b == 0 { zeros + 1 } else { 0 };
+                out.push(b);
+            }
+            out
+        }
+    }
+
+    /// How pictures are ordered: pic_order_cnt_type 0, 1 or 2.
+    #[derive(Clone, Debug)]
+    enum Poc {
+        Lsb,
+        Cycle(Vec<i64>),
+        Frames,
+    }
+
+    /// The fields of an SPS to write; `Default` is 320x240 High 4:2:0
+    /// 8-bit, level 3.0.
+    #[derive(Clone, Debug)]
+    struct SpsFields {
+        profile_idc: u8,
+        constraints: u8,
+        level_idc: u8,
+        chroma_format_idc: u64,
+        separate_colour_plane: bool,
+        bit_depth_minus8: (u64, u64),
+        /// Each list: absent, or its deltas.
+        scaling_lists: Option<Vec<Option<Vec<i64>>>>,
+        poc: Poc,
+        width_mbs: u64,
+        height_map_units: u64,
+        frame_mbs_only: bool,
+        mbaff: bool,
+        crop: Option<[u64; 4]>,
+        /// aspect_ratio_idc (and sar_width, sar_height for 255).
+        aspect: Option<(u8, u16, u16)>,
+        overscan: Option<bool>,
+        /// video_format, video_full_range_flag, colour description.
+        signal: Option<(u8, bool, Option<(u8, u8, u8)>)>,
+    }
+
+    impl Default for SpsFields {
+        fn default() -> Self {
+            SpsFields {
+                profile_idc: 100,
+                constraints: 0,
+                level_idc: 30,
+                chroma_format_idc: 1,
+                separate_colour_plane: false,
+                bit_depth_minus8: (0, 0),
+                scaling_lists: None,
+                poc: Poc::Lsb,
+                width_mbs: 20,
+                height_map_units: 15,
+                frame_mbs_only: true,
+                mbaff: false,
+                crop: None,
+                aspect: None,
+                overscan: None,
+                signal: None,
+            }
+        }
+    }
+
+    impl SpsFields {
+        fn nal(&self) -> Vec<u8> {
+            let mut bits = BitWriter::default();
+            let w = &mut bits;
+            w.u(8, self.profile_idc as u64);
+            w.u(8, self.constraints as u64);
+            w.u(8, self.level_idc as u64);
+            w.ue(0);
+            if HIGH_SYNTAX_PROFILES.contains(&self.profile_idc) {
+                w.ue(self.chroma_format_idc);
+                if self.chroma_format_idc == 3 {
+                    w.flag(self.separate_colour_plane);
+                }
+                w.ue(self.bit_depth_minus8.0);
+                w.ue(self.bit_depth_minus8.1);
+                w.flag(false);
+                w.flag(self.scaling_lists.is_some());
+                for (i, list) in self.scaling_lists.iter().flatten().enumerate() {
+                    w.flag(list.is_some());
+                    let Some(deltas) = list else { continue };
+                    let (mut last, mut next, mut k) = (8i64, 8i64, 0);
+                    for _ in 0..if i < 6 { 16 } else { 64 } {
+                        if next != 0 {
+                            // Out of deltas: the list is cut short (a
+                            // damaged SPS, for the refusal tests).
+                            let Some(&d) = deltas.get(k) else { break };
+                            k += 1;
+                            w.se(d);
+                            next = (last + d + 256).rem_euclid(256);
+                        }
+                        if next != 0 {
+                            last = next;
+                        }
+                    }
+                    assert_eq!(k, deltas.len(), "scaling list {i} has deltas left over");
+                }
+            }
+            w.ue(0); // log2_max_frame_num_minus4
+            match &self.poc {
+                Poc::Lsb => {
+                    w.ue(0);
+                    w.ue(2);
+                }
+                Poc::Cycle(offsets) => {
+                    w.ue(1);
+                    w.flag(false);
+                    w.se(-1);
+                    w.se(2);
+                    w.ue(offsets.len() as u64);
+                    for &o in offsets {
+                        w.se(o);
+                    }
+                }
+                Poc::Frames => w.ue(2),
+            }
+            w.ue(4); // max_num_ref_frames
+            w.flag(false);
+            w.ue(self.width_mbs - 1);
+            w.ue(self.height_map_units - 1);
+            w.flag(self.frame_mbs_only);
+            if !self.frame_mbs_only {
+                w.flag(self.mbaff);
+            }
+            w.flag(true); // direct_8x8_inference_flag
+            w.flag(self.crop.is_some());
+            for &c in self.crop.iter().flatten() {
+                w.ue(c);
+            }
+            let vui = self.aspect.is_some() || self.overscan.is_some() || self.signal.is_some();
+            w.flag(vui);
+            if vui {
+                w.flag(self.aspect.is_some());
+                if let Some((idc, sw, sh)) = self.aspect {
+                    w.u(8, idc as u64);
+                    if idc == 255 {
+                        w.u(16, sw as u64);
+                        w.u(16, sh as u64);
+                    }
+                }
+                w.flag(self.overscan.is_some());
+                if let Some(o) = self.overscan {
+                    w.flag(o);
+                }
+                w.flag(self.signal.is_some());
+                if let Some((format, full, description)) = self.signal {
+                    w.u(3, format as u64);
+                    w.flag(full);
+                    w.flag(description.is_some());
+                    if let Some((p, t, m)) = description {
+                        w.u(8, p as u64);
+                        w.u(8, t as u64);
+                        w.u(8, m as u64);
+                    }
+                }
+                // chroma_loc_info_present_flag, timing_info_present_flag,
+                // the HRDs, pic_struct_present_flag,
+                // bitstream_restriction_flag.
+                w.u(6, 0);
+            }
+            bits.nal(0x67)
+        }
+
+        fn config(&self) -> CodecConfig {
+            CodecConfig::Avc {
+                sps: self.nal(),
+                pps: vec![0x68, 0xee, 0x3c, 0x80],
+            }
+        }
+
+        fn describe(&self) -> Result<Description, String> {
+            describe(&self.config()).map_err(|e| e.0)
+        }
+    }
+
+    /// The SPS of x264's 120x68 High stream (with `-x264-params cqm=jvt`,
+    /// SAR 4:3, BT.709 tags) and of framesink's own 64x48 and 33x17.
+    const REAL_SPSS: [&str; 3] = [
+        "6764000aacd9420be59f0e6a020202800000030080000019078912cb",
+        "67640c0aac18d08e4d40404041e1108d40",
+        "67640c0aac18d1ab11113501010107844235",
+    ];
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn real_spss_are_read() {
+        let [x264, own64, own33] = REAL_SPSS.map(|s| Sps::parse(&unhex(s)).unwrap());
+        assert_eq!(
+            (x264.coded_size(), x264.display_size()),
+            ((128, 80), (120, 68))
+        );
+        assert_eq!(x264.sample_aspect, Some((4, 3)));
+        assert_eq!(x264.profile_name(), "High");
+        let bt709 = Colour {
+            primaries: 1,
+            transfer: 1,
+            matrix: 1,
+            full_range: false,
+        };
+        assert_eq!(x264.colour, Some(bt709));
+        // OpenH264 sets constraint_set4 and 5 (Constrained High); ffprobe
+        // says "High", and so does framesink.
+        assert_eq!(own64.profile_name(), "High");
+        assert_eq!(
+            (own64.coded_size(), own64.display_size()),
+            ((64, 48), (64, 48))
+        );
+        assert_eq!(
+            (own33.coded_size(), own33.display_size()),
+            ((48, 32), (34, 18))
+        );
+        assert_eq!(own33.colour, Some(bt709));
+    }
+
+    #[test]
+    fn every_branch_of_the_sps_is_read() {
+        // 4:2:0 with all eight scaling lists in their three forms (absent,
+        // "use the default" by a first delta to 0, explicit with an early
+        // end), POC type 1 with a cycle of offsets long enough to need
+        // emulation-prevention bytes, cropping, an Extended SAR, overscan,
+        // full-range BT.2020 PQ.
+        let fields = SpsFields {
+            scaling_lists: Some(vec![
+                None,
+                Some(vec![-8]),
+                Some(vec![2, 3, -13]),
+                Some(vec![0; 16]),
+                None,
+                None,
+                Some(vec![1; 64]),
+                Some(vec![-8]),
+            ]),
+            poc: Poc::Cycle(vec![-(1 << 29), 3, 70_000]),
+            width_mbs: 120,
+            height_map_units: 68,
+            crop: Some([0, 0, 0, 4]),
+            aspect: Some((255, 64, 45)),
+            overscan: Some(true),
+            signal: Some((5, true, Some((9, 16, 9)))),
+            level_idc: 40,
+            ..Default::default()
+        };
+        let nal = fields.nal();
+        assert!(
+            nal.windows(3).any(|w| w == [0, 0, 3]),
+            "the SPS needs emulation prevention: {nal:02x?}"
+        );
+        let sps = Sps::parse(&nal).unwrap();
+        assert_eq!(
+            (sps.coded_size(), sps.display_size()),
+            ((1920, 1088), (1920, 1080))
+        );
+        assert_eq!(sps.sample_aspect, Some((64, 45)));
+        let d = fields.describe().unwrap();
+        assert_eq!(
+            d,
+            Description {
+                profile: "High".into(),
+                bit_depth: 8,
+                coded_width: 1920,
+                coded_height: 1088,
+                colour: Some(Colour {
+                    primaries: 9,
+                    transfer: 16,
+                    matrix: 9,
+                    full_range: true,
+                }),
+            }
+        );
+        assert_eq!(display_size(&fields.config()), Some((1920, 1080)));
+        assert_eq!(sample_aspect(&fields.config()), Some((64, 45)));
+
+        // A video signal type with no colour description: unspecified tags.
+        let plain = SpsFields {
+            signal: Some((5, false, None)),
+            aspect: Some((14, 0, 0)),
+            poc: Poc::Frames,
+            ..Default::default()
+        };
+        assert_eq!(plain.describe().unwrap().colour, Some(Colour::default()));
+        assert_eq!(sample_aspect(&plain.config()), Some((4, 3)));
+        assert_eq!(SpsFields::default().describe().unwrap().colour, None);
+
+        // Baseline, Main and Extended have no chroma format or scaling lists.
+        for (idc, constraints, name) in [
+            (66, 0x40, "Constrained Baseline"),
+            (66, 0, "Baseline"),
+            (77, 0, "Main"),
+            (88, 0, "Extended"),
+        ] {
+            let fields = SpsFields {
+                profile_idc: idc,
+                constraints,
+                crop: Some([1, 3, 2, 0]),
+                ..Default::default()
+            };
+            let d = fields.describe().unwrap();
+            assert_eq!(d.profile, name);
+            assert_eq!((d.coded_width, d.coded_height), (320, 240));
+            assert_eq!(display_size(&fields.config()), Some((312, 236)));
+        }
+
+        // 4:4:4 has twelve scaling lists; separate planes crop by luma samples.
+        let planes = SpsFields {
+            profile_idc: 244,
+            chroma_format_idc: 3,
+            separate_colour_plane: true,
+            scaling_lists: Some(vec![Some(vec![-8]); 12]),
+            crop: Some([1, 0, 0, 1]),
+            ..Default::default()
+        };
+        let sps = Sps::parse(&planes.nal()).unwrap();
+        assert!(sps.separate_colour_plane);
+        assert_eq!(sps.display_size(), (319, 239));
+        assert!(planes
+            .describe()
+            .unwrap_err()
+            .starts_with("its H.264 is High 4:4:4 Predictive in 4:4:4 in separate colour planes (chroma_format_idc 3)"));
+    }
+
+    #[test]
+    fn made_up_spss_are_refused_by_name() {
+        let refused = |fields: SpsFields, words: &str| {
+            let e = fields.describe().unwrap_err();
+            assert!(e.starts_with(words), "{e}\n does not start with\n{words}");
+        };
+        refused(
+            SpsFields {
+                chroma_format_idc: 0,
+                ..Default::default()
+            },
+            "its H.264 is High in 4:0:0 (monochrome) (chroma_format_idc 0)",
+        );
+        refused(
+            SpsFields {
+                profile_idc: 110,
+                bit_depth_minus8: (2, 0),
+                ..Default::default()
+            },
+            "its H.264 is High 10 (10-bit luma, 8-bit chroma); framesink decodes 8-bit H.264",
+        );
+        refused(
+            SpsFields {
+                profile_idc: 110,
+                constraints: 0x10,
+                ..Default::default()
+            },
+            "its H.264 profile is High 10 Intra (profile_idc 110)",
+        );
+        // Interlaced: the map units are field pairs, cropping is by two rows.
+        let mbaff = SpsFields {
+            frame_mbs_only: false,
+            mbaff: true,
+            height_map_units: 8,
+            crop: Some([0, 0, 0, 2]),
+            ..Default::default()
+        };
+        let sps = Sps::parse(&mbaff.nal()).unwrap();
+        assert_eq!(
+            (sps.coded_size(), sps.display_size()),
+            ((320, 256), (320, 248))
+        );
+        refused(
+            mbaff,
+            "its H.264 is interlaced (frame_mbs_only_flag 0: field or MBAFF pictures)",
+        );
+        refused(
+            SpsFields {
+                frame_mbs_only: false,
+                ..Default::default()
+            },
+            "its H.264 is interlaced (frame_mbs_only_flag 0: field pictures)",
+        );
+        refused(
+            SpsFields {
+                profile_idc: 123,
+                ..Default::default()
+            },
+            "its H.264 profile is profile_idc 123 (profile_idc 123)",
+        );
+        refused(
+            SpsFields {
+                level_idc: 62,
+                ..Default::default()
+            },
+            "its H.264 is level 6.2 (level_idc 62); framesink decodes levels 1 to 5.2",
+        );
+        assert!(SpsFields {
+            level_idc: 9,
+            ..Default::default()
+        }
+        .describe()
+        .is_ok());
+        refused(
+            SpsFields {
+                width_mbs: 512,
+                height_map_units: 80,
+                level_idc: 52,
+                ..Default::default()
+            },
+            "its H.264 picture is 8192x1280 (40960 macroblocks of 16x16); framesink decodes at most 36864",
+        );
+        refused(
+            SpsFields {
+                width_mbs: 1025,
+                height_map_units: 1,
+                ..Default::default()
+            },
+            "its H.264 picture is 16400x16; framesink reads pictures of at most 16384 pixels a side",
+        );
+        refused(
+            SpsFields {
+                crop: Some([80, 80, 0, 0]),
+                ..Default::default()
+            },
+            "its H.264 sequence parameter set (SPS) is damaged: its frame cropping (left 80, right 80, top 0, bottom 0, in units of 2x2 pixels) leaves nothing of its 320x240 picture",
+        );
+        refused(
+            SpsFields {
+                chroma_format_idc: 4,
+                ..Default::default()
+            },
+            "its H.264 sequence parameter set (SPS) is damaged: its chroma_format_idc is 4; H.264 allows 0 to 3",
+        );
+        refused(
+            SpsFields {
+                scaling_lists: Some(vec![Some(vec![200])]),
+                ..Default::default()
+            },
+            "its H.264 sequence parameter set (SPS) is damaged: a scaling list's delta_scale is 200; H.264 allows -128 to 127",
+        );
+        let config = |sps: Vec<u8>, pps: Vec<u8>| CodecConfig::Avc { sps, pps };
+        let good = SpsFields::default().nal();
+        for (config, words) in [
+            (
+                config(vec![], vec![0x68]),
+                "its H.264 sequence parameter set (SPS) is damaged: it is empty",
+            ),
+            (
+                config(vec![0x68, 0x64], vec![0x68]),
+                "its H.264 sequence parameter set (SPS) is damaged: its NAL unit header is 0x68, not that of an SPS (type 7)",
+            ),
+            (
+                config(good[..6].to_vec(), vec![0x68]),
+                "its H.264 sequence parameter set (SPS) is damaged: it ends inside",
+            ),
+            (
+                config(good.clone(), vec![]),
+                "its H.264 picture parameter set (PPS) is empty",
+            ),
+            (
+                config(good.clone(), vec![0x67]),
+                "its H.264 picture parameter set (PPS) is damaged: its NAL unit header is 0x67, not that of a PPS (type 8)",
+            ),
+            (
+                config(vec![0x67, 0x64, 0, 0x1e, 0, 0, 0, 0, 0x80], vec![0x68]),
+                "its H.264 sequence parameter set (SPS) is damaged: its seq_parameter_set_id is an exp-Golomb code longer than 32 bits",
+            ),
+        ] {
+            let e = describe(&config).unwrap_err().0;
+            assert!(e.starts_with(words), "{e}\n does not start with\n{words}");
+        }
+        let av1 = CodecConfig::Av1 {
+            level: 0,
+            sequence_header: vec![],
+        };
+        assert!(describe(&av1).is_err());
+        assert_eq!(display_size(&av1), None);
+    }
+
+    /// Every SPS the tests know: real ones and made-up ones of every branch.
+    fn known_spss() -> Vec<Vec<u8>> {
+        let mut all: Vec<Vec<u8>> = REAL_SPSS.iter().map(|s| unhex(s)).collect();
+        for fields in [
+            SpsFields {
+                scaling_lists: Some(vec![
+                    Some(vec![2, 3, -13]),
+                    None,
+                    Some(vec![1; 16]),
+                    None,
+                    None,
+                    None,
+                    Some(vec![-8]),
+                    Some(vec![3; 64]),
+                ]),
+                poc: Poc::Cycle(vec![5, -6, 70_000]),
+                crop: Some([1, 2, 3, 4]),
+                aspect: Some((255, 64, 45)),
+                overscan: Some(false),
+                signal: Some((5, false, Some((1, 1, 1)))),
+                ..Default::default()
+            },
+            SpsFields {
+                profile_idc: 244,
+                chroma_format_idc: 3,
+                separate_colour_plane: true,
+                scaling_lists: Some(vec![Some(vec![-8]); 12]),
+                frame_mbs_only: false,
+                mbaff: true,
+                ..Default::default()
+            },
+            SpsFields {
+                profile_idc: 66,
+                poc: Poc::Frames,
+                aspect: Some((3, 0, 0)),
+                ..Default::default()
+            },
+        ] {
+            all.push(fields.nal());
+        }
+        all
+    }
+
+    #[test]
+    fn damaged_spss_never_panic() {
+        for sps in known_spss() {
+            // Every truncation, and every single bit flipped.
+            for end in 0..=sps.len() {
+                let _ = describe(&CodecConfig::Avc {
+                    sps: sps[..end].to_vec(),
+                    pps: vec![0x68, 0xee, 0x3c, 0x80],
+                });
+            }
+            for bit in 0..sps.len() * 8 {
+                let mut damaged = sps.clone();
+                damaged[bit / 8] ^= 0x80 >> (bit % 8);
+                let config = CodecConfig::Avc {
+                    sps: damaged,
+                    pps: vec![0x68, 0xee, 0x3c, 0x80],
+                };
+                if let Ok(d) = describe(&config) {
+                    assert!(d.coded_width <= 16384 && d.coded_height <= 16384);
+                }
+                let _ = display_size(&config);
+                let _ = sample_aspect(&config);
+            }
+        }
+    }
+
+    proptest! {
+        // Random bytes after an SPS header: refused or read, never a panic,
+        // never a size over the limit.
+        #[test]
+        fn random_spss_never_panic(body in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let sps = [&[0x67][..], &body].concat();
+            let config = CodecConfig::Avc { sps, pps: vec![0x68, 0xee, 0x3c, 0x80] };
+            if let Ok(d) = describe(&config) {
+                prop_assert!(d.coded_width <= 16384 && d.coded_height <= 16384);
+            }
+            let _ = display_size(&config);
+        }
+
+        // Random samples: NAL units read or refused, never a panic.
+        #[test]
+        fn random_samples_never_panic(sample in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let mut out = Vec::new();
+            if append_annex_b(&sample, &mut out).is_ok() {
+                prop_assert!(out.len() <= sample.len());
+            }
+            let _ = is_idr(&sample);
         }
     }
 }
