@@ -579,13 +579,17 @@ impl Raw {
                 (&mut quiet as *mut c_int).cast::<c_void>(),
             )
         };
-        let mut param = sys::SDecodingParam::default();
-        // Every layer (there is one in AVC), as OpenH264's own console
-        // decoder asks.
-        param.uiTargetDqLayer = u8::MAX;
-        param.eEcActiveIdc = sys::ERROR_CON_DISABLE;
-        param.sVideoProperty.size = size_of::<sys::SVideoProperty>() as c_uint;
-        param.sVideoProperty.eVideoBsType = sys::VIDEO_BITSTREAM_AVC;
+        let param = sys::SDecodingParam {
+            // Every layer (there is one in AVC), as OpenH264's own console
+            // decoder asks.
+            uiTargetDqLayer: u8::MAX,
+            eEcActiveIdc: sys::ERROR_CON_DISABLE,
+            sVideoProperty: sys::SVideoProperty {
+                size: size_of::<sys::SVideoProperty>() as c_uint,
+                eVideoBsType: sys::VIDEO_BITSTREAM_AVC,
+            },
+            ..Default::default()
+        };
         // SAFETY: live decoder; param is fully initialised (zeroed, then set).
         let rc = unsafe { (raw.vtbl().Initialize.unwrap())(raw.0, &param) };
         if rc != 0 {
@@ -1455,6 +1459,9 @@ mod tests {
         Frames,
     }
 
+    /// colour_primaries, transfer_characteristics, matrix_coefficients.
+    type Tags = (u8, u8, u8);
+
     /// The fields of an SPS to write; `Default` is 320x240 High 4:2:0
     /// 8-bit, level 3.0.
     #[derive(Clone, Debug)]
@@ -1477,7 +1484,7 @@ mod tests {
         aspect: Option<(u8, u16, u16)>,
         overscan: Option<bool>,
         /// video_format, video_full_range_flag, colour description.
-        signal: Option<(u8, bool, Option<(u8, u8, u8)>)>,
+        signal: Option<(u8, bool, Option<Tags>)>,
     }
 
     impl Default for SpsFields {
