@@ -357,10 +357,10 @@ impl Sps {
     /// 4:2:0 and 4:2:2, field pairs when interlaced.
     fn crop_units(&self) -> (u64, u64) {
         let field_factor = if self.frame_mbs_only { 1 } else { 2 };
-        let (sub_w, sub_h) = match (self.chroma_format_idc, self.separate_colour_plane) {
-            (1, _) => (2, 2),
-            (2, _) => (2, 1),
-            _ => (1, 1), // 4:0:0, 4:4:4
+        let (sub_w, sub_h) = match self.chroma_format_idc {
+            1 => (2, 2),
+            2 => (2, 1),
+            _ => (1, 1), // 4:0:0, 4:4:4 (in separate planes or not)
         };
         (sub_w, sub_h * field_factor)
     }
@@ -423,7 +423,11 @@ impl Sps {
     /// The level as written ("3.1", "1b").
     fn level_name(&self) -> String {
         let level = self.level_idc;
-        if level == 9 || (level == 11 && self.constraint(3) && self.profile_idc != 100) {
+        // Level 1b: level_idc 9, or 11 with constraint_set3_flag in the
+        // profiles that predate it.
+        if level == 9
+            || (level == 11 && self.constraint(3) && matches!(self.profile_idc, 66 | 77 | 88))
+        {
             "1b".into()
         } else {
             format!("{}.{}", level / 10, level % 10)
@@ -469,9 +473,14 @@ impl Sps {
             )));
         }
         if !DECODED_PROFILES.contains(&self.profile_idc) {
+            let idc = format!("profile_idc {}", self.profile_idc);
+            let named = if profile == idc {
+                idc
+            } else {
+                format!("{profile} ({idc})")
+            };
             return Err(DecodeError(format!(
-                "its H.264 profile is {profile} (profile_idc {}); framesink decodes the Constrained Baseline, Baseline, Main, Extended and High profiles (OpenH264); {THROUGH_FFMPEG}",
-                self.profile_idc
+                "its H.264 profile is {named}; framesink decodes the Constrained Baseline, Baseline, Main, Extended and High profiles (OpenH264); {THROUGH_FFMPEG}"
             )));
         }
         if !LEVELS.contains(&self.level_idc) {
@@ -534,8 +543,9 @@ pub(crate) fn describe(config: &CodecConfig) -> Result<Description, DecodeError>
 }
 
 /// The size of the pictures the decoder gives: the coded size less the
-/// SPS's cropping (framesink's odd sizes are padded by one, so the
-/// container's size may be smaller still). `None` if the SPS is damaged.
+/// SPS's cropping (what the MP4 sample entry's width and height should say;
+/// framesink's own odd sizes are padded to even ones in both). `None` if the
+/// SPS is damaged.
 pub(crate) fn display_size(config: &CodecConfig) -> Option<(u32, u32)> {
     match config {
         CodecConfig::Avc { sps, .. } => Sps::parse(sps).ok().map(|s| s.display_size()),
@@ -625,9 +635,11 @@ struct Fed {
 
 /// H.264 through OpenH264.
 ///
-/// Packets go in one at a time with no flush after each (OpenH264's
-/// flush-after-every-packet mode drops pictures of streams with B-frames),
-/// and the pictures it holds come out at [`flush`](Decoder::flush). Each
+/// Packets go in one at a time with no flush after each (flushing after
+/// every packet, as the openh264 crate does by default, loses pictures of
+/// streams with B-frames), and the pictures OpenH264 still holds come out
+/// at [`flush`](Decoder::flush), which also ends the instance: the next
+/// packet, an IDR picture, starts a new one. Each
 /// picture is matched to its packet by the time stamp OpenH264 carries
 /// through, and given out in presentation time order whatever order OpenH264
 /// releases them in (its reordering guesses from POC LSBs, which wrap).
@@ -635,7 +647,7 @@ pub(crate) struct H264Decoder {
     /// `None` after a flush: a new one is made at the next packet.
     raw: Option<Raw>,
     /// SPS and PPS with start codes, fed with the first packet of each
-    /// instance (so that decoding can start at any keyframe).
+    /// instance (so that decoding can start at any IDR picture).
     headers: Vec<u8>,
     /// The instance has had its headers.
     primed: bool,
@@ -661,13 +673,12 @@ impl H264Decoder {
     /// A decoder for `info`'s stream, whose SPS is checked first (see
     /// [`describe`]).
     pub(crate) fn new(info: &StreamInfo) -> Result<Self, DecodeError> {
-        let config = info.config.as_ref().ok_or_else(|| {
-            DecodeError("its H.264 has no parameter sets (an avcC with its SPS and PPS)".into())
-        })?;
-        let sps = checked_sps(config)?;
-        let CodecConfig::Avc { sps: sps_nal, pps } = config else {
-            unreachable!("checked_sps takes AVC only");
+        let Some(config @ CodecConfig::Avc { sps: sps_nal, pps }) = &info.config else {
+            return Err(DecodeError(
+                "its H.264 has no parameter sets (an avcC with its SPS and PPS)".into(),
+            ));
         };
+        let sps = checked_sps(config)?;
         let mut headers = Vec::with_capacity(sps_nal.len() + pps.len() + 8);
         for nal in [sps_nal, pps] {
             headers.extend_from_slice(&[0, 0, 0, 1]);
@@ -1833,7 +1844,7 @@ mod tests {
                 profile_idc: 123,
                 ..Default::default()
             },
-            "its H.264 profile is profile_idc 123 (profile_idc 123)",
+            "its H.264 profile is profile_idc 123; framesink decodes the Constrained",
         );
         refused(
             SpsFields {
