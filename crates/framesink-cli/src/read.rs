@@ -48,6 +48,12 @@ pub(crate) fn props_json(p: &Props, layout: PixelLayout) -> String {
         ("bit_depth", p.bit_depth.to_string()),
         ("width", p.width.to_string()),
         ("height", p.height.to_string()),
+        (
+            "sample_aspect",
+            opt(p
+                .sample_aspect
+                .map(|(w, h)| json_string(&format!("{w}:{h}")))),
+        ),
         ("coded_width", p.coded_width.to_string()),
         ("coded_height", p.coded_height.to_string()),
         ("frames", p.frames.to_string()),

@@ -89,6 +89,7 @@ impl NativeReader {
             d.set_item("bit_depth", p.bit_depth)?;
             d.set_item("width", p.width)?;
             d.set_item("height", p.height)?;
+            d.set_item("sample_aspect", p.sample_aspect)?;
             d.set_item("coded_width", p.coded_width)?;
             d.set_item("coded_height", p.coded_height)?;
             d.set_item("n_frames", p.frames)?;

@@ -44,6 +44,9 @@ pub struct Props {
     pub width: u32,
     /// Displayed height.
     pub height: u32,
+    /// The shape of a pixel (width, height) where the stream gives it:
+    /// (1, 1) square; another for anamorphic video, shown stretched.
+    pub sample_aspect: Option<(u16, u16)>,
     /// Coded width (the codec's, before cropping).
     pub coded_width: u32,
     /// Coded height.
@@ -137,6 +140,8 @@ pub struct Reader {
     /// index `next`.
     pending: VecDeque<Image>,
     next: usize,
+    /// The next sample to decode, in decoding order.
+    fed: usize,
     /// The decoder has been flushed at the end of the stream.
     ended: bool,
     scratch: Vec<Image>,
@@ -198,6 +203,9 @@ impl Reader {
         let demuxer = opened.demuxer;
         let info = demuxer.info().clone();
         let description = decode::describe(&info).map_err(|e| invalid(e.0))?;
+        // The pictures' size is the codec's (after its cropping); the
+        // container's may differ (a wrong or anamorphic tkhd).
+        let (width, height) = display_size(&info).unwrap_or((info.width, info.height));
         let decoder = decode::decoder(&info).map_err(|e| invalid(e.0))?;
         let samples = demuxer.samples();
         let mut order: Vec<usize> = (0..samples.len()).collect();
@@ -232,8 +240,9 @@ impl Reader {
             codec: info.codec,
             profile: description.profile,
             bit_depth: description.bit_depth,
-            width: info.width,
-            height: info.height,
+            width,
+            height,
+            sample_aspect: sample_aspect(&info),
             coded_width: description.coded_width,
             coded_height: description.coded_height,
             frames: samples.len() as u64,
@@ -259,6 +268,7 @@ impl Reader {
             rank,
             pending: VecDeque::new(),
             next: 0,
+            fed: 0,
             ended: false,
             scratch: Vec::new(),
         })
@@ -362,10 +372,7 @@ impl Reader {
     /// Positions the reader so that the next picture taken is `index`.
     fn seek(&mut self, index: usize) -> Result<()> {
         let target = self.order[index];
-        let key = self.samples[..=target]
-            .iter()
-            .rposition(|s| s.keyframe)
-            .unwrap_or(0);
+        let key = self.start_before(target)?;
         // Onward from here when the keyframe is not past the next picture.
         let onward = index >= self.next && self.rank[key] <= self.next;
         if !onward {
@@ -374,6 +381,7 @@ impl Reader {
                 .flush(&mut discard)
                 .map_err(|e| self.decode_error(e.0))?;
             self.demuxer.seek(key).map_err(|e| self.demux_error(e))?;
+            self.fed = key;
             self.pending.clear();
             self.ended = false;
             self.next = self.rank[key];
@@ -382,6 +390,40 @@ impl Reader {
             self.take()?;
         }
         Ok(())
+    }
+
+    /// The latest sample at or before `target` (in decoding order) at which
+    /// the decoder can start: a sync sample it takes (an IDR picture for
+    /// H.264), else the first sample.
+    fn start_before(&mut self, target: usize) -> Result<usize> {
+        let mut candidates = self.samples[..=target]
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, s)| s.keyframe)
+            .map(|(i, _)| i);
+        let key = loop {
+            let Some(k) = candidates.next() else {
+                break 0;
+            };
+            if k == 0 {
+                break 0;
+            }
+            self.demuxer.seek(k).map_err(|e| self.demux_error(e))?;
+            match self
+                .demuxer
+                .next_packet()
+                .map_err(|e| self.demux_error(e))?
+            {
+                Some(p) if self.decoder.can_start(&p) => break k,
+                _ => {}
+            }
+        };
+        // Back where the demuxer was, for a reader that decodes on from there.
+        self.demuxer
+            .seek(self.fed)
+            .map_err(|e| self.demux_error(e))?;
+        Ok(key)
     }
 
     /// The next picture (presentation index `self.next`), decoding as many
@@ -460,6 +502,24 @@ impl Iterator for Reader {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_frame().transpose()
+    }
+}
+
+/// The size of the pictures as the codec's own header gives it.
+fn display_size(info: &crate::stream::StreamInfo) -> Option<(u32, u32)> {
+    match (info.codec, &info.config) {
+        #[cfg(feature = "h264")]
+        (Codec::H264, Some(config)) => decode::h264::display_size(config),
+        _ => None,
+    }
+}
+
+/// The pixels' aspect ratio as the codec's own header gives it.
+fn sample_aspect(info: &crate::stream::StreamInfo) -> Option<(u16, u16)> {
+    match (info.codec, &info.config) {
+        #[cfg(feature = "h264")]
+        (Codec::H264, Some(config)) => decode::h264::sample_aspect(config),
+        _ => None,
     }
 }
 

@@ -63,6 +63,8 @@ class Props:
     truncated: str | None
     #: The coded size (before cropping).
     coded_size: tuple[int, int]
+    #: The shape of a pixel (width, height) where the stream gives it; None if not.
+    sample_aspect: tuple[int, int] | None
 
 
 def _props(native: dict[str, Any], pix_fmt: str) -> Props:
@@ -96,6 +98,7 @@ def _props(native: dict[str, Any], pix_fmt: str) -> Props:
         encoder=native["encoder"],
         truncated=native["truncated"],
         coded_size=(native["coded_width"], native["coded_height"]),
+        sample_aspect=native["sample_aspect"],
     )
 
 

@@ -887,6 +887,10 @@ unsafe fn copy_picture(
 }
 
 impl Decoder for H264Decoder {
+    fn can_start(&self, packet: &Packet) -> bool {
+        packet.keyframe && is_idr(&packet.data)
+    }
+
     fn decode(&mut self, packet: &Packet, out: &mut Vec<Image>) -> Result<(), DecodeError> {
         let index = packet.index;
         if self.raw.is_none() {

@@ -109,6 +109,12 @@ pub(crate) trait Decoder: Send {
     /// picture still held goes to `out`, and the decoder is ready to start
     /// again at a keyframe.
     fn flush(&mut self, out: &mut Vec<Image>) -> Result<(), DecodeError>;
+    /// Whether decoding can start at `packet`, a sync sample of the
+    /// container (H.264: only at an IDR picture, not at an open GOP's
+    /// recovery point).
+    fn can_start(&self, packet: &Packet) -> bool {
+        packet.keyframe
+    }
 }
 
 /// Reads the setup data of `info`'s stream, refusing what cannot be decoded.
