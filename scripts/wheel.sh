@@ -20,8 +20,8 @@
 # release workflow (.github/workflows/wheels.yml) builds each on its own
 # runner and tests it with scripts/wheel_test.sh.
 #
-# Every target must keep its encoders' assembly (OpenH264's and rav1e's; nasm
-# on x86_64, the ARM .S files on aarch64); a build without it is refused.
+# Every target must keep its codecs' assembly (OpenH264's, rav1e's and rav1d's;
+# nasm on x86_64, the ARM .S files on aarch64); a build without it is refused.
 # Idempotent; a rebuild with nothing changed takes seconds. Cargo's artifacts
 # go to target/TRIPLE/release; CARGO_TARGET_DIR is respected.
 set -euo pipefail
@@ -98,7 +98,7 @@ rm -rf "$stage"
 "$PY" -m maturin build "${flags[@]}" -j "$CARGO_BUILD_JOBS" -m crates/framesink-py/Cargo.toml -o "$stage"
 "$PY" -m maturin sdist -m crates/framesink-py/Cargo.toml -o "$stage"
 
-# The encoders' assembly must be in this target's build (per architecture).
+# The codecs' assembly must be in this target's build (per architecture).
 bash scripts/check_asm.sh "$arch" "$TARGET_DIR/$triple/release/build"
 
 shopt -s nullglob

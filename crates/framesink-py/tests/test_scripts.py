@@ -1,7 +1,7 @@
 """The release scripts refuse what they cannot build or check, by name.
 
 scripts/check_asm.sh is run on build directories laid out as cargo lays them
-(openh264-sys2's and rav1e's ``out`` directories), with and without each
+(openh264-sys2's, rav1e's and rav1d's ``out`` directories), with and without each
 architecture's assembly objects; scripts/wheel.sh and scripts/wheel_test.sh on
 targets and wheels they do not support. Nothing here builds: the real builds
 are checked by scripts/test.sh (x86_64) and the platform scripts.
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.skipif(
 X86_OBJECTS = {
     "openh264-sys2": ["satd_sad.o", "mc_luma.o", "0f1e2d3c4b5a6978-welsEncoderExt.o"],
     "rav1e": ["librav1easm.a"],
+    "rav1d": ["librav1dasm.a", "mc_avx2.o", "msac.o", "config.asm"],
 }
 ARM_OBJECTS = {
     "openh264-sys2": [
@@ -34,6 +35,7 @@ ARM_OBJECTS = {
         "1a2b3c4d5e6f7a8b-mc_aarch64_neon.o",
     ],
     "rav1e": ["librav1e-aarch64.a"],
+    "rav1d": ["librav1dasm.a", "4d3c2b1a09f8e7d6-mc.o", "5e4d3c2b1a09f8e7-msac.o", "config.h"],
 }
 
 
@@ -59,7 +61,7 @@ def test_check_asm_accepts_each_architectures_objects(
     lay_out(tmp_path, objects)
     r = run(str(SCRIPTS / "check_asm.sh"), arch, str(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert f"{arch} objects of openh264-sys2 and rav1e present" in r.stdout
+    assert f"{arch} objects of openh264-sys2, rav1e and rav1d present" in r.stdout
 
 
 @pytest.mark.parametrize(
@@ -70,6 +72,13 @@ def test_check_asm_accepts_each_architectures_objects(
         # an x86_64 build's objects do not make an aarch64 one
         ("aarch64", X86_OBJECTS, "*pixel_aarch64_neon.o"),
         ("aarch64", {"openh264-sys2": ARM_OBJECTS["openh264-sys2"]}, "rav1e: *rav1e-aarch64.*"),
+        # rav1d built without its "asm" feature: its build script wrote nothing
+        ("x86_64", {**X86_OBJECTS, "rav1d": []}, "rav1d: *rav1dasm.*"),
+        ("aarch64", {**ARM_OBJECTS, "rav1d": []}, "rav1d: *rav1dasm.*"),
+        # no rav1d build at all (a build without the av1 feature)
+        ("x86_64", {k: v for k, v in X86_OBJECTS.items() if k != "rav1d"}, "rav1d: *rav1dasm.* in"),
+        # rav1d's x86_64 library does not make an aarch64 one
+        ("aarch64", {**ARM_OBJECTS, "rav1d": X86_OBJECTS["rav1d"]}, "rav1d: *-mc.o"),
     ],
 )
 def test_check_asm_refuses_a_build_without_its_assembly(
@@ -78,9 +87,12 @@ def test_check_asm_refuses_a_build_without_its_assembly(
     lay_out(tmp_path, objects)
     r = run(str(SCRIPTS / "check_asm.sh"), arch, str(tmp_path))
     assert r.returncode == 1
-    assert f"the {arch} build in {tmp_path} lost its encoders' assembly" in r.stderr
+    assert f"the {arch} build in {tmp_path} lost its codecs' assembly" in r.stderr
     assert missing in r.stderr
-    assert "Fix: install nasm" in r.stderr and "cargo clean -p openh264-sys2" in r.stderr
+    assert (
+        "Fix: install nasm" in r.stderr
+        and "cargo clean -p openh264-sys2 -p rav1e -p rav1d" in r.stderr
+    )
 
 
 def test_check_asm_refuses_an_empty_build_directory(tmp_path: Path) -> None:
