@@ -4,6 +4,8 @@
 
 // Each codec's module is declared here, with its arms in `describe` and
 // `decoder` below: av1.rs, gif.rs, h264.rs, png.rs.
+#[cfg(feature = "av1")]
+pub(crate) mod av1;
 #[cfg(feature = "h264")]
 pub(crate) mod h264;
 
@@ -122,6 +124,8 @@ pub(crate) fn describe(info: &StreamInfo) -> Result<Description, DecodeError> {
     match (info.codec, &info.config) {
         #[cfg(feature = "h264")]
         (Codec::H264, Some(config @ CodecConfig::Avc { .. })) => h264::describe(config),
+        #[cfg(feature = "av1")]
+        (Codec::Av1, Some(config @ CodecConfig::Av1 { .. })) => av1::describe(config),
         (Codec::Gif | Codec::Png, _) => Ok(Description {
             profile: String::new(),
             bit_depth: 8,
@@ -140,6 +144,8 @@ pub(crate) fn decoder(info: &StreamInfo) -> Result<Box<dyn Decoder>, DecodeError
     Ok(match info.codec {
         #[cfg(feature = "h264")]
         Codec::H264 => Box::new(h264::H264Decoder::new(info)?),
+        #[cfg(feature = "av1")]
+        Codec::Av1 => Box::new(av1::Av1Decoder::new(info)?),
         codec => {
             return Err(DecodeError(format!(
                 "its codec is {codec}, which this build of framesink does not decode"
