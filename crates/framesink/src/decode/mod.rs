@@ -6,6 +6,8 @@
 // `decoder` below: av1.rs, gif.rs, h264.rs, png.rs.
 #[cfg(feature = "av1")]
 pub(crate) mod av1;
+#[cfg(feature = "gif")]
+pub(crate) mod gif;
 #[cfg(feature = "h264")]
 pub(crate) mod h264;
 
@@ -146,6 +148,8 @@ pub(crate) fn decoder(info: &StreamInfo) -> Result<Box<dyn Decoder>, DecodeError
         Codec::H264 => Box::new(h264::H264Decoder::new(info)?),
         #[cfg(feature = "av1")]
         Codec::Av1 => Box::new(av1::Av1Decoder::new(info)?),
+        #[cfg(feature = "gif")]
+        Codec::Gif => Box::new(gif::GifDecoder::new(info)?),
         codec => {
             return Err(DecodeError(format!(
                 "its codec is {codec}, which this build of framesink does not decode"

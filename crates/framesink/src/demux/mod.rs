@@ -5,14 +5,79 @@
 pub(crate) mod gif;
 pub(crate) mod mp4;
 mod mp4_tags;
+#[cfg(all(test, any(feature = "gif", feature = "apng")))]
+pub(crate) mod testing;
 
 use std::io;
 
 use crate::decode::Colour;
+#[cfg(any(feature = "gif", feature = "apng"))]
+use crate::encode::Dispose;
 use crate::encode::Packet;
 use crate::metadata::Metadata;
 use crate::reader::Source;
 use crate::stream::StreamInfo;
+
+#[cfg(any(feature = "gif", feature = "apng"))]
+/// The most bytes a frame takes as 8-bit RGBA in what framesink reads
+/// (1 GiB): a file's claimed canvas is checked against it before anything
+/// is allocated for it.
+pub(crate) const MAX_RGBA_BYTES: u64 = 1 << 30;
+
+#[cfg(any(feature = "gif", feature = "apng"))]
+/// Refuses a canvas of `width` x `height` pixels that holds none, or whose
+/// frames would take more than [`MAX_RGBA_BYTES`] as RGBA.
+pub(crate) fn check_canvas(width: u32, height: u32) -> Result<(), String> {
+    let bytes = width as u64 * height as u64 * 4;
+    if width == 0 || height == 0 {
+        Err(format!(
+            "its frames are {width}x{height} pixels, which holds no pixel"
+        ))
+    } else if bytes > MAX_RGBA_BYTES {
+        Err(format!(
+            "its frames are {width}x{height} pixels, {bytes} bytes each as RGBA; framesink reads frames of at most {MAX_RGBA_BYTES} bytes (1 GiB)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "gif", feature = "apng"))]
+/// Which frames of an animation (GIF, APNG) decoding can start at, from
+/// what each frame is: (it covers the whole canvas, it sets every pixel of
+/// its rectangle whatever was under it, its disposal). A frame is one when
+/// the canvas under it is known without decoding a frame before it (the
+/// first frame's, empty; one that earlier frames cleared, disposal
+/// "background" of the whole canvas), or does not matter: it covers the
+/// whole canvas, sets every pixel, and is not restored afterwards
+/// (disposal "previous" would bring back the canvas from before it).
+pub(crate) fn keyframes(frames: impl Iterator<Item = (bool, bool, Dispose)>) -> Vec<bool> {
+    let mut empty = true; // the canvas before the first frame
+    frames
+        .map(|(whole, sets, dispose)| {
+            let keyframe = empty || (whole && sets && dispose != Dispose::Previous);
+            empty = match dispose {
+                Dispose::Keep => false,
+                Dispose::Background => empty || whole,
+                // The canvas comes back as it was before the frame.
+                Dispose::Previous => empty,
+            };
+            keyframe
+        })
+        .collect()
+}
+
+/// What a file is opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A part to join, as framesink writes it: MP4, one video track (no
+    /// reordered frames, one sample description, no sample groups); GIF,
+    /// whole frames, each with its colour table.
+    Join,
+    /// A movie to read, whatever else it holds: MP4, its first video track;
+    /// GIF, frames on part of the screen, any disposal, a global palette.
+    Read,
+}
 
 /// What every container reader does, once it has read the file's
 /// description (and checked it, so that a bad file is refused before any of

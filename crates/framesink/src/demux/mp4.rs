@@ -8,6 +8,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 use mp4_atom::{Codec as StsdCodec, Colr, Decode, FourCC, Moof, Moov, StszSamples};
 
+// Kept reachable here, where it was first defined.
+pub(crate) use super::Mode;
 use super::{DemuxError, Demuxer, SampleEntry};
 use crate::config::{Codec, ColorMatrix};
 use crate::decode::Colour;
@@ -33,16 +35,6 @@ struct Sample {
     /// Its presentation time minus its decoding time (B-frames), read
     /// only; then its presentation time from the first frame shown.
     pts: i64,
-}
-
-/// What an MP4 is opened for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// A part to join: one video track as framesink writes it (no
-    /// reordered frames, one sample description, no sample groups).
-    Join,
-    /// A movie to read: its first video track, whatever else it holds.
-    Read,
 }
 
 /// A top-level box: its type, where it starts, its whole length.

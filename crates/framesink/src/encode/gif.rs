@@ -64,6 +64,7 @@ impl Encoder for GifEncoder {
             image: Some(ImageInfo {
                 palette,
                 transparent: transparent_index,
+                ..ImageInfo::default()
             }),
         });
         Ok(())

@@ -56,13 +56,75 @@ pub struct Packet {
     pub image: Option<ImageInfo>,
 }
 
-/// The colour table of a palette image (GIF).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The colour table of a palette image (GIF) and, for a frame read from an
+/// animation (GIF, APNG), where and how it is drawn onto the canvas.
+/// framesink's encoders fill the colours only: their frames cover the
+/// canvas, and the muxer chooses how each is disposed of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImageInfo {
-    /// RGB triplets.
+    /// RGB triplets: GIF's colour table (the frame's own, else the global
+    /// one); APNG's PLTE chunk (empty when there is none).
     pub palette: Vec<u8>,
-    /// The index that stands for "transparent", if any.
+    /// GIF: the index that stands for "transparent", if any.
     pub transparent: Option<u8>,
+    /// APNG: the tRNS chunk's data (an alpha per palette entry, or the grey
+    /// or RGB sample values that are transparent); empty when there is none.
+    pub trns: Vec<u8>,
+    /// Where the frame lies on the canvas; `None`: it covers all of it.
+    pub rect: Option<Rect>,
+    /// What becomes of the frame's rectangle before the next frame is drawn.
+    pub dispose: Dispose,
+    /// How the frame's pixels meet what the canvas holds.
+    pub blend: Blend,
+    /// GIF: the frame's rows are stored interlaced (in four passes).
+    pub interlaced: bool,
+    /// The frame's delay as the file states it, in seconds as numerator and
+    /// denominator: GIF's centiseconds over 100 (before 0 and 1 are shown
+    /// as 10); APNG's `delay_num` and `delay_den` (a denominator of 0
+    /// meaning 100). `None` for a frame that was not read from a file.
+    pub delay: Option<(u16, u16)>,
+}
+
+/// A rectangle of the canvas, in pixels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rect {
+    /// Its left column.
+    pub left: u32,
+    /// Its top row.
+    pub top: u32,
+    /// Its width.
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+}
+
+/// What becomes of a frame's rectangle once the frame has been shown
+/// (GIF's disposal method, APNG's `dispose_op`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dispose {
+    /// Left as drawn: GIF's 0 ("no disposal specified"), 1 ("do not
+    /// dispose") and the undefined 5 to 7; APNG's `NONE`.
+    #[default]
+    Keep,
+    /// Cleared to transparent black: GIF's 2 ("restore to background"),
+    /// which browsers clear to transparent whatever the background colour;
+    /// APNG's `BACKGROUND`.
+    Background,
+    /// Restored to what it held before the frame was drawn: GIF's 3, and 4
+    /// as browsers read it; APNG's `PREVIOUS`. On the first frame this is
+    /// the empty (transparent) canvas.
+    Previous,
+}
+
+/// How a frame's pixels meet what the canvas holds (APNG's `blend_op`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Blend {
+    /// They replace it, alpha included: APNG's `SOURCE`.
+    #[default]
+    Source,
+    /// They are drawn over it by their alpha: APNG's `OVER`; every GIF
+    /// frame, whose transparent index leaves the pixel under it.
+    Over,
 }
 
 /// One picture, compressed.

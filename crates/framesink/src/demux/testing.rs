@@ -1,0 +1,199 @@
+//! What the GIF and APNG tests share: scratch directories, ffmpeg (Debian's,
+//! the independent reference) and its RGBA decode, every frame of a file as
+//! framesink decodes it, and a comparison of pictures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::Demuxer;
+use crate::decode::{self, Image};
+
+/// A fresh, empty directory for one test's files.
+pub(crate) fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("framesink-unit-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+/// Runs ffmpeg with `args`, quietly; panics with its stderr if it fails.
+pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// ffmpeg's decode of `path` as 8-bit RGBA pictures of `width` x `height`,
+/// one for each frame in the file (none repeated or dropped).
+pub(crate) fn ffmpeg_rgba(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
+    let raw = ffmpeg(&[
+        "-i",
+        path.to_str().expect("UTF-8 path"),
+        "-fps_mode",
+        "passthrough",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgba",
+        "-",
+    ]);
+    let size = (width * height * 4) as usize;
+    assert_eq!(
+        raw.len() % size,
+        0,
+        "ffmpeg's frames are not {width}x{height}"
+    );
+    raw.chunks(size).map(<[u8]>::to_vec).collect()
+}
+
+/// Every frame of `demuxer`'s stream, decoded by framesink.
+pub(crate) fn decode_all(demuxer: &mut dyn Demuxer) -> Vec<Vec<u8>> {
+    let mut decoder = decode::decoder(demuxer.info()).expect("a decoder");
+    let mut images = Vec::new();
+    while let Some(packet) = demuxer.next_packet().expect("a packet") {
+        decoder.decode(&packet, &mut images).expect("decoded");
+    }
+    decoder.flush(&mut images).expect("flushed");
+    images
+        .into_iter()
+        .map(|image| match image {
+            Image::Rgba { data, .. } => data,
+            other => panic!("not RGBA: {other:?}"),
+        })
+        .collect()
+}
+
+/// Asserts that two RGBA pictures are the same, pixel by pixel; a pixel
+/// transparent in both is the same whatever its colour (ffmpeg gives some
+/// transparent pixels a colour).
+#[track_caller]
+pub(crate) fn assert_same(ours: &[u8], theirs: &[u8], width: u32, what: &str) {
+    assert_eq!(ours.len(), theirs.len(), "{what}: sizes differ");
+    for (i, (a, b)) in ours.chunks(4).zip(theirs.chunks(4)).enumerate() {
+        let same = a == b || (a[3] == 0 && b[3] == 0);
+        let (x, y) = (i as u32 % width, i as u32 / width);
+        assert!(same, "{what}: pixel ({x}, {y}) is {a:?}, not {b:?}");
+    }
+}
+
+/// Decodes from frame `start` (a keyframe) to the end, after a seek and a
+/// flush, as a reader that seeks does.
+pub(crate) fn decode_from(demuxer: &mut dyn Demuxer, start: usize) -> Vec<Vec<u8>> {
+    demuxer.seek(start).expect("seek");
+    decode_all(demuxer)
+}
+
+/// Hand-made GIFs: every block written here, so that a test says exactly
+/// what the file holds (partial frames, each disposal, interlace, palettes).
+#[cfg(feature = "gif")]
+pub(crate) mod gif_file {
+    /// A frame to write. `indices` are in display order, row after row.
+    pub(crate) struct Frame<'a> {
+        /// left, top, width, height
+        pub(crate) rect: (u16, u16, u16, u16),
+        pub(crate) local: Option<&'a [[u8; 3]]>,
+        /// Graphic Control Extension: (disposal method, delay, transparent).
+        pub(crate) control: Option<(u8, u16, Option<u8>)>,
+        pub(crate) interlaced: bool,
+        pub(crate) indices: &'a [u8],
+    }
+
+    /// A colour table's packed bits (log2 of its entries, less 1) and its
+    /// bytes, padded to a power of two of at least 2 entries.
+    fn table(colours: &[[u8; 3]]) -> (u8, Vec<u8>) {
+        let mut bits = 1u8;
+        while (1usize << bits) < colours.len() {
+            bits += 1;
+        }
+        let mut bytes: Vec<u8> = colours.iter().flatten().copied().collect();
+        bytes.resize(3 << bits, 0);
+        (bits - 1, bytes)
+    }
+
+    /// Data as sub-blocks of up to 255 bytes, and their terminator.
+    pub(crate) fn sub_blocks(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for block in data.chunks(255) {
+            out.push(block.len() as u8);
+            out.extend_from_slice(block);
+        }
+        out.push(0);
+        out
+    }
+
+    /// The signature, the logical screen descriptor and the global table.
+    pub(crate) fn header(width: u16, height: u16, global: Option<&[[u8; 3]]>, bg: u8) -> Vec<u8> {
+        let mut out = b"GIF89a".to_vec();
+        out.extend_from_slice(&width.to_le_bytes());
+        out.extend_from_slice(&height.to_le_bytes());
+        match global {
+            Some(colours) => {
+                let (bits, bytes) = table(colours);
+                out.extend_from_slice(&[0x80 | 0x70 | bits, bg, 0]);
+                out.extend_from_slice(&bytes);
+            }
+            None => out.extend_from_slice(&[0, bg, 0]),
+        }
+        out
+    }
+
+    /// The NETSCAPE2.0 extension: repeat `count` times (0: forever).
+    pub(crate) fn looping(count: u16) -> Vec<u8> {
+        let mut out = vec![0x21, 0xFF, 11];
+        out.extend_from_slice(b"NETSCAPE2.0");
+        out.extend_from_slice(&[3, 1]);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.push(0);
+        out
+    }
+
+    /// A frame's blocks: its control extension, descriptor, table, data.
+    pub(crate) fn frame(f: &Frame) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Some((disposal, delay, transparent)) = f.control {
+            out.extend_from_slice(&[0x21, 0xF9, 4, (disposal << 2) | transparent.is_some() as u8]);
+            out.extend_from_slice(&delay.to_le_bytes());
+            out.extend_from_slice(&[transparent.unwrap_or(0), 0]);
+        }
+        let (left, top, width, height) = f.rect;
+        out.push(0x2C);
+        for v in [left, top, width, height] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let mut packed = if f.interlaced { 0x40 } else { 0 };
+        let local = f.local.map(table);
+        if let Some((bits, _)) = &local {
+            packed |= 0x80 | bits;
+        }
+        out.push(packed);
+        if let Some((_, bytes)) = &local {
+            out.extend_from_slice(bytes);
+        }
+        let rows: Vec<&[u8]> = f.indices.chunks(width.max(1) as usize).collect();
+        let ordered: Vec<u8> = if f.interlaced {
+            [(0, 8), (4, 8), (2, 4), (1, 2)]
+                .into_iter()
+                .flat_map(|(first, step)| (first..rows.len()).step_by(step))
+                .flat_map(|y| rows[y].iter().copied())
+                .collect()
+        } else {
+            f.indices.to_vec()
+        };
+        let code_size = 8; // any index fits
+        out.push(code_size);
+        let lzw = weezl::encode::Encoder::new(weezl::BitOrder::Lsb, code_size)
+            .encode(&ordered)
+            .expect("LZW");
+        out.extend_from_slice(&sub_blocks(&lzw));
+        out
+    }
+}
