@@ -10,6 +10,8 @@ pub(crate) mod av1;
 pub(crate) mod gif;
 #[cfg(feature = "h264")]
 pub(crate) mod h264;
+#[cfg(feature = "apng")]
+pub(crate) mod png;
 
 use crate::config::Codec;
 use crate::encode::{CodecConfig, Packet};
@@ -150,6 +152,8 @@ pub(crate) fn decoder(info: &StreamInfo) -> Result<Box<dyn Decoder>, DecodeError
         Codec::Av1 => Box::new(av1::Av1Decoder::new(info)?),
         #[cfg(feature = "gif")]
         Codec::Gif => Box::new(gif::GifDecoder::new(info)?),
+        #[cfg(feature = "apng")]
+        Codec::Png => Box::new(png::PngDecoder::new(info)?),
         codec => {
             return Err(DecodeError(format!(
                 "its codec is {codec}, which this build of framesink does not decode"

@@ -5,6 +5,8 @@
 pub(crate) mod gif;
 pub(crate) mod mp4;
 mod mp4_tags;
+#[cfg(feature = "apng")]
+pub(crate) mod png;
 #[cfg(all(test, any(feature = "gif", feature = "apng")))]
 pub(crate) mod testing;
 

@@ -35,6 +35,11 @@ pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
 /// ffmpeg's decode of `path` as 8-bit RGBA pictures of `width` x `height`,
 /// one for each frame in the file (none repeated or dropped).
 pub(crate) fn ffmpeg_rgba(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
+    ffmpeg_frames(path, "rgba", (width * height * 4) as usize)
+}
+
+/// ffmpeg's decode of `path` as pictures of `pix_fmt`, `size` bytes each.
+pub(crate) fn ffmpeg_frames(path: &Path, pix_fmt: &str, size: usize) -> Vec<Vec<u8>> {
     let raw = ffmpeg(&[
         "-i",
         path.to_str().expect("UTF-8 path"),
@@ -43,15 +48,10 @@ pub(crate) fn ffmpeg_rgba(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> 
         "-f",
         "rawvideo",
         "-pix_fmt",
-        "rgba",
+        pix_fmt,
         "-",
     ]);
-    let size = (width * height * 4) as usize;
-    assert_eq!(
-        raw.len() % size,
-        0,
-        "ffmpeg's frames are not {width}x{height}"
-    );
+    assert_eq!(raw.len() % size, 0, "ffmpeg's frames are not {size} bytes");
     raw.chunks(size).map(<[u8]>::to_vec).collect()
 }
 
@@ -195,5 +195,120 @@ pub(crate) mod gif_file {
             .expect("LZW");
         out.extend_from_slice(&sub_blocks(&lzw));
         out
+    }
+}
+
+/// Hand-made PNGs and APNGs: every chunk written here (the pixels
+/// compressed by the png crate), so that a test says exactly what the file
+/// holds: partial frames, each dispose_op and blend_op, a default image
+/// outside the animation, palettes, grey, 16 bits.
+#[cfg(feature = "apng")]
+pub(crate) mod png_file {
+    /// A chunk: length, type, data, CRC.
+    pub(crate) fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+        out
+    }
+
+    /// IHDR's data.
+    pub(crate) fn ihdr(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
+        let mut d = width.to_be_bytes().to_vec();
+        d.extend_from_slice(&height.to_be_bytes());
+        d.extend_from_slice(&[depth, colour, 0, 0, 0]);
+        d
+    }
+
+    /// The compressed data (IDAT payload) of `samples`, packed rows of a
+    /// `width` x `height` image of `ihdr`'s depth and colour type.
+    pub(crate) fn image_data(width: u32, height: u32, ihdr: &[u8], samples: &[u8]) -> Vec<u8> {
+        let mut file = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut file, width, height);
+            enc.set_depth(png::BitDepth::from_u8(ihdr[8]).expect("depth"));
+            enc.set_color(png::ColorType::from_u8(ihdr[9]).expect("colour type"));
+            if ihdr[9] == 3 {
+                enc.set_palette(vec![0; 3 << ihdr[8]]);
+            }
+            let mut writer = enc.write_header().expect("header");
+            writer.write_image_data(samples).expect("pixels");
+        }
+        crate::encode::png::chunks(&file)
+            .filter(|(kind, _)| kind == b"IDAT")
+            .flat_map(|(_, data)| data.to_vec())
+            .collect()
+    }
+
+    /// An APNG or PNG being written, chunk by chunk, numbering the
+    /// animation's chunks.
+    pub(crate) struct Apng {
+        pub(crate) bytes: Vec<u8>,
+        pub(crate) sequence: u32,
+    }
+
+    /// A frame: (left, top, width, height), (delay_num, delay_den),
+    /// dispose_op, blend_op.
+    pub(crate) type Control = ((u32, u32, u32, u32), (u16, u16), u8, u8);
+
+    impl Apng {
+        /// The signature and IHDR.
+        pub(crate) fn new(ihdr: &[u8]) -> Self {
+            let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+            bytes.extend(chunk(b"IHDR", ihdr));
+            Apng { bytes, sequence: 0 }
+        }
+
+        pub(crate) fn chunk(mut self, kind: &[u8; 4], data: &[u8]) -> Self {
+            self.bytes.extend(chunk(kind, data));
+            self
+        }
+
+        pub(crate) fn actl(self, frames: u32, plays: u32) -> Self {
+            let data = [frames.to_be_bytes(), plays.to_be_bytes()].concat();
+            self.chunk(b"acTL", &data)
+        }
+
+        pub(crate) fn fctl(mut self, ((x, y, w, h), (num, den), dispose, blend): Control) -> Self {
+            let mut d = self.sequence.to_be_bytes().to_vec();
+            for v in [w, h, x, y] {
+                d.extend_from_slice(&v.to_be_bytes());
+            }
+            d.extend_from_slice(&num.to_be_bytes());
+            d.extend_from_slice(&den.to_be_bytes());
+            d.extend_from_slice(&[dispose, blend]);
+            self.sequence += 1;
+            self.chunk(b"fcTL", &d)
+        }
+
+        /// The data as fdAT chunks (split in two when it can be, to read
+        /// frames of more than one chunk).
+        pub(crate) fn fdat(mut self, data: &[u8]) -> Self {
+            let half = data.len() / 2;
+            for part in [&data[..half], &data[half..]] {
+                if part.is_empty() {
+                    continue;
+                }
+                let d = [&self.sequence.to_be_bytes()[..], part].concat();
+                self.sequence += 1;
+                self = self.chunk(b"fdAT", &d);
+            }
+            self
+        }
+
+        /// The data as IDAT chunks (split in two likewise).
+        pub(crate) fn idat(mut self, data: &[u8]) -> Self {
+            let half = data.len() / 2;
+            self = self.chunk(b"IDAT", &data[..half]);
+            self.chunk(b"IDAT", &data[half..])
+        }
+
+        pub(crate) fn end(self) -> Vec<u8> {
+            self.chunk(b"IEND", &[]).bytes
+        }
     }
 }
