@@ -137,7 +137,7 @@ impl Decoder for GifDecoder {
 
         // Rows after the last one on the screen (in the data's order) need
         // not be decoded: a frame far larger than the screen costs no more.
-        let on_screen = |y: u32| rect.top as u64 + y as u64 + 1 <= self.height as u64;
+        let on_screen = |y: u32| (rect.top as u64 + y as u64) < self.height as u64;
         let last = rows(rect.height, image.interlaced)
             .enumerate()
             .filter(|&(_, y)| on_screen(y))
@@ -502,6 +502,15 @@ mod tests {
             assert_eq!(gif.info().timescale, joined.info().timescale);
             assert_eq!(gif.samples(), joined.samples());
             assert!(gif.samples().iter().all(|s| s.keyframe));
+            // The same packets: LZW data out of its sub-blocks, palettes.
+            while let Some(p) = gif.next_packet().unwrap() {
+                let q = joined.next_packet().unwrap().unwrap();
+                assert_eq!((&p.data, p.pts), (&q.data, q.pts));
+                let (a, b) = (p.image.unwrap(), q.image.unwrap());
+                assert_eq!((a.palette, a.transparent), (b.palette, b.transparent));
+            }
+            gif.seek(0).unwrap();
+            joined.seek(0).unwrap();
             let ours = decode_all(&mut gif);
             assert_eq!(ours, decode_all(&mut joined));
             let theirs = ffmpeg_rgba(&path, w, h);

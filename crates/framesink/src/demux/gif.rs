@@ -30,7 +30,9 @@ const CONTROL_LABEL: u8 = 0xF9;
 /// [`GifDemuxer::bytes`], and how it is drawn.
 #[derive(Clone, Debug)]
 struct GifFrame {
-    /// The LZW code size, then the codes (its sub-blocks joined).
+    /// The LZW code size, then the codes: joined, or as the file holds
+    /// them (in sub-blocks, up to their terminator) when
+    /// [`GifDemuxer::framed`].
     data: Range<usize>,
     /// Its own colour table; `None`: the global one.
     palette: Option<Range<usize>>,
@@ -50,10 +52,12 @@ pub(crate) struct GifDemuxer {
     info: StreamInfo,
     /// The end of the last frame, in ticks.
     duration: u64,
-    /// Every frame's LZW data and colour table, one after another (one
-    /// buffer rather than one for each frame, so that a GIF of many small
-    /// frames takes little more than its size).
+    /// Every frame's LZW data and colour table: the file itself when read,
+    /// else one after another (one buffer rather than one for each frame,
+    /// so that a GIF of many small frames takes little more than its size).
     bytes: Vec<u8>,
+    /// Whether the frames' LZW data is still in sub-blocks.
+    framed: bool,
     global: Option<Vec<u8>>,
     frames: Vec<GifFrame>,
     /// The next frame handed out.
@@ -223,7 +227,6 @@ impl GifDemuxer {
             0 => None,
             n => Some(w.take(n, || "its global colour table".into())?.to_vec()),
         };
-        let mut bytes = Vec::new();
         let mut frames: Vec<GifFrame> = Vec::new();
         let mut control: Option<Control> = None;
         let mut loops = Some(1);
@@ -293,16 +296,18 @@ impl GifDemuxer {
                         height: le(6),
                     };
                     let flags = d[8];
+                    let table_at = w.at;
                     let palette = match table_len(flags) {
                         0 => None,
-                        n => Some(append(
-                            &mut bytes,
-                            w.take(n, || format!("frame {i}'s colour table"))?,
-                        )),
+                        n => {
+                            w.take(n, || format!("frame {i}'s colour table"))?;
+                            Some(table_at..table_at + n)
+                        }
                     };
                     if palette.is_none() && global.is_none() {
                         return Err(format!("frame {i} has no colour table").into());
                     }
+                    let start = w.at;
                     let code_size = w.byte(|| format!("frame {i}'s LZW code size"))?;
                     if !(1..=11).contains(&code_size) {
                         return Err(format!(
@@ -310,9 +315,7 @@ impl GifDemuxer {
                         )
                         .into());
                     }
-                    let start = bytes.len();
-                    bytes.push(code_size);
-                    w.sub_blocks_into(|| format!("frame {i}'s image data"), &mut bytes)?;
+                    w.sub_blocks(|| format!("frame {i}'s image data"), 0)?;
                     let (flags_gce, delay, transparent) = control.take().unwrap_or_default();
                     if i == 0 {
                         // Browsers show a first frame that overflows the
@@ -321,7 +324,7 @@ impl GifDemuxer {
                         height = height.max(rect.top + rect.height);
                     }
                     frames.push(GifFrame {
-                        data: start..bytes.len(),
+                        data: start..w.at,
                         palette,
                         transparent: (flags_gce & 1 != 0).then_some(transparent),
                         rect,
@@ -347,15 +350,9 @@ impl GifDemuxer {
         check_canvas(width, height)?;
         // Browsers and ffmpeg show delays under 2 cs as 10 cs.
         let shown = |delay: u16| if delay < 2 { 10 } else { delay as u64 };
-        Ok(Self::timed(
-            (width, height),
-            global,
-            bytes,
-            frames,
-            loops,
-            times,
-            shown,
-        ))
+        let mut gif = Self::timed((width, height), global, file, frames, loops, times, shown);
+        gif.framed = true;
+        Ok(gif)
     }
 
     /// The demuxer of these frames, timed by `exact` times where they are
@@ -393,6 +390,7 @@ impl GifDemuxer {
             info,
             duration: at,
             bytes,
+            framed: false,
             global,
             frames,
             next: 0,
@@ -406,8 +404,13 @@ impl GifDemuxer {
             Some(r) => self.bytes[r.clone()].to_vec(),
             None => self.global.clone().unwrap_or_default(),
         };
+        let data = &self.bytes[f.data.clone()];
         Some(Packet {
-            data: self.bytes[f.data.clone()].to_vec(),
+            data: if self.framed {
+                unframe(data)
+            } else {
+                data.to_vec()
+            },
             keyframe: f.keyframe,
             index: index as u64,
             pts: f.pts,
@@ -423,6 +426,20 @@ impl GifDemuxer {
             }),
         })
     }
+}
+
+/// LZW data as a file holds it (the code size, then sub-blocks up to their
+/// terminator), joined: the code size, then the codes.
+fn unframe(framed: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(framed.len());
+    out.extend(framed.first());
+    let mut at = 1;
+    while let Some(&n) = framed.get(at).filter(|&&n| n > 0) {
+        let end = (at + 1 + n as usize).min(framed.len());
+        out.extend_from_slice(&framed[at + 1..end]);
+        at = end;
+    }
+    out
 }
 
 /// Appends `data` to `bytes`, returning where it lies.
@@ -491,22 +508,6 @@ impl<'a> Walk<'a> {
             let block = self.take(n, &what)?;
             let room = keep.saturating_sub(data.len()).min(n);
             data.extend_from_slice(&block[..room]);
-        }
-    }
-
-    /// Walks sub-blocks up to their terminator, appending their data to
-    /// `out`.
-    fn sub_blocks_into(
-        &mut self,
-        what: impl Fn() -> String,
-        out: &mut Vec<u8>,
-    ) -> Result<(), String> {
-        loop {
-            let n = self.byte(&what)? as usize;
-            if n == 0 {
-                return Ok(());
-            }
-            out.extend_from_slice(self.take(n, &what)?);
         }
     }
 }
