@@ -623,4 +623,29 @@ mod tests {
             }
         }
     }
+
+    /// Join copies a frame's LZW data as it is: an interlaced frame stays
+    /// interlaced (its rows were scrambled before ImageInfo said so).
+    #[test]
+    fn joined_interlaced_frames_keep_their_rows() {
+        let dir = scratch("gif-join-interlaced");
+        let mut bytes = gif_file::header(5, 11, Some(&RGBK), 0);
+        for step in [1, 3] {
+            bytes.extend(gif_file::frame(&Frame {
+                rect: (0, 0, 5, 11),
+                local: Some(&LOCAL),
+                control: Some((1, 10, None)),
+                interlaced: true,
+                indices: &pattern(55, step, 6),
+            }));
+        }
+        bytes.push(0x3B);
+        let out = dir.join("joined.gif");
+        let file = std::fs::File::create(&out).unwrap();
+        let parts = [("part".to_string(), Cursor::new(bytes.clone()))];
+        crate::join(crate::mux::Output::Seekable(Box::new(file)), parts).unwrap();
+        let joined = decode_all(&mut read(&std::fs::read(&out).unwrap()));
+        assert_eq!(joined, decode_all(&mut read(&bytes)));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

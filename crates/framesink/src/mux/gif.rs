@@ -131,6 +131,8 @@ impl GifMuxer {
             },
             transparent: image.transparent,
             palette: Some(image.palette),
+            // A part joined may store its rows interlaced.
+            interlaced: image.interlaced,
             buffer: Cow::Owned(p.data),
             ..gif::Frame::default()
         };
