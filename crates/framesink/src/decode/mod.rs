@@ -130,9 +130,13 @@ pub(crate) fn describe(info: &StreamInfo) -> Result<Description, DecodeError> {
         (Codec::H264, Some(config @ CodecConfig::Avc { .. })) => h264::describe(config),
         #[cfg(feature = "av1")]
         (Codec::Av1, Some(config @ CodecConfig::Av1 { .. })) => av1::describe(config),
-        (Codec::Gif | Codec::Png, _) => Ok(Description {
+        (Codec::Gif | Codec::Png, config) => Ok(Description {
             profile: String::new(),
-            bit_depth: 8,
+            // PNG: IHDR's bit depth (1 to 16) as stored; GIF: 8.
+            bit_depth: match config {
+                Some(CodecConfig::Png { ihdr }) => ihdr.get(8).copied().unwrap_or(8),
+                _ => 8,
+            },
             coded_width: info.width,
             coded_height: info.height,
             colour: None,

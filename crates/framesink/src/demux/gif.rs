@@ -69,6 +69,19 @@ pub(crate) struct GifDemuxer {
 type Control = (u8, u16, u8);
 
 impl GifDemuxer {
+    /// Whether its frames can show transparency: a transparent index, or
+    /// a canvas not wholly covered (it starts transparent, as browsers show
+    /// it) or cleared to transparent (disposal "background").
+    pub(crate) fn has_alpha(&self) -> bool {
+        let (w, h) = (self.info.width, self.info.height);
+        self.frames
+            .iter()
+            .any(|f| f.transparent.is_some() || f.dispose == Dispose::Background)
+            || self.frames.first().is_some_and(|f| {
+                (f.rect.left, f.rect.top, f.rect.width, f.rect.height) != (0, 0, w, h)
+            })
+    }
+
     /// Reads the whole GIF as a part to join.
     pub(crate) fn open<R: Read + Seek>(reader: R) -> Result<Self, DemuxError> {
         Self::open_for(reader, Mode::Join)

@@ -171,11 +171,28 @@ pub(crate) fn open_movie(mut source: Box<dyn Source>, len: u64) -> Result<Opened
     if magic.starts_with(b"GIF87a") || magic.starts_with(b"GIF89a") {
         #[cfg(feature = "gif")]
         {
-            let gif = gif::GifDemuxer::open(source)?;
-            return Ok(plain(Box::new(gif)));
+            let gif = gif::GifDemuxer::open_for(source, Mode::Read)?;
+            let alpha = gif.has_alpha();
+            let mut opened = plain(Box::new(gif));
+            opened.alpha = alpha;
+            return Ok(opened);
         }
         #[cfg(not(feature = "gif"))]
         return Err("it is a GIF, and GIF is not in this build of framesink"
+            .to_string()
+            .into());
+    }
+    if magic.starts_with(b"\x89PNG\r\n\x1a\n") {
+        #[cfg(feature = "apng")]
+        {
+            let png = png::PngDemuxer::open(source)?;
+            let alpha = png.has_alpha();
+            let mut opened = plain(Box::new(png));
+            opened.alpha = alpha;
+            return Ok(opened);
+        }
+        #[cfg(not(feature = "apng"))]
+        return Err("it is a PNG, and PNG is not in this build of framesink"
             .to_string()
             .into());
     }
@@ -185,7 +202,7 @@ pub(crate) fn open_movie(mut source: Box<dyn Source>, len: u64) -> Result<Opened
             b"ftyp" | b"styp" | b"moov" | b"moof" | b"free" | b"mdat" | b"wide" | b"skip"
         )
     {
-        let mp4 = mp4::Mp4Demuxer::open_for(source, len, mp4::Mode::Read)?;
+        let mp4 = mp4::Mp4Demuxer::open_for(source, len, Mode::Read)?;
         let colour = mp4.colour();
         let cut = mp4.cut().map(str::to_string);
         let metadata = mp4.metadata().clone();

@@ -265,7 +265,11 @@ fn sample_group(buf: &[u8]) -> Option<usize> {
 
 /// The stream a `moov` describes, the default sample values of its
 /// fragments (trex: duration, size, flags), and its track id.
-fn stream_of(moov: &Moov, mode: Mode) -> Check<(StreamInfo, (u32, u32, u32), u32, usize)> {
+/// A track's stream, its fragments' defaults (trex: duration, size, flags),
+/// its track id, and its place among the `moov`'s tracks.
+type Track = (StreamInfo, (u32, u32, u32), u32, usize);
+
+fn stream_of(moov: &Moov, mode: Mode) -> Check<Track> {
     let vide = FourCC::new(b"vide");
     let (track, trak) = match (mode, &moov.trak[..]) {
         (Mode::Join, [trak]) => (0, trak),
@@ -667,7 +671,7 @@ fn fragment_samples(
                         size: sample_size,
                         duration: e.duration.unwrap_or(duration),
                         keyframe: f & NON_SYNC == 0,
-                        pts: e.cts.unwrap_or(0) as i64,
+                        pts: e.cts.unwrap_or(0),
                     },
                     len,
                 )?;

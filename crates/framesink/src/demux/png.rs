@@ -79,6 +79,8 @@ fn be16(b: &[u8]) -> u16 {
 struct Header {
     width: u32,
     height: u32,
+    /// Bits per sample (checked here; the decoder reads it from IHDR).
+    #[allow(dead_code)]
     depth: u8,
     colour: u8,
 }
@@ -206,6 +208,18 @@ enum Idat {
 }
 
 impl<R: Read + Seek> PngDemuxer<R> {
+    /// Whether its frames can show transparency: an alpha channel (colour
+    /// types 4 and 6), a tRNS chunk, or disposal to transparent black.
+    pub(crate) fn has_alpha(&self) -> bool {
+        let colour_type = match &self.info.config {
+            Some(CodecConfig::Png { ihdr }) => ihdr.get(9).copied(),
+            _ => None,
+        };
+        matches!(colour_type, Some(4 | 6))
+            || !self.trns.is_empty()
+            || self.frames.iter().any(|f| f.dispose == Dispose::Background)
+    }
+
     /// Reads the chunks of a PNG or APNG, checking them all, before any
     /// frame is read.
     ///
