@@ -443,7 +443,10 @@ impl Reader {
                 .next_packet()
                 .map_err(|e| self.demux_error(e))?
             {
-                Some(packet) => self.decoder.decode(&packet, &mut out),
+                Some(packet) => {
+                    self.fed += 1;
+                    self.decoder.decode(&packet, &mut out)
+                }
                 None => {
                     self.ended = true;
                     self.decoder.flush(&mut out)
@@ -539,6 +542,62 @@ fn constant_period(timestamps: &[u64], duration: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Frame, VideoWriter, WriterConfig};
+
+    /// A movie of `n` frames of `w` x `h` moving gradients, in memory.
+    fn movie(n: u32, w: u32, h: u32, config: WriterConfig, ext: &str) -> Vec<u8> {
+        let dir =
+            std::env::temp_dir().join(format!("framesink-reader-{}-{n}-{ext}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("m.{ext}"));
+        let mut writer = VideoWriter::create(&path, config).unwrap();
+        for t in 0..n {
+            let rgb: Vec<u8> = (0..w * h)
+                .flat_map(|i| {
+                    let (x, y) = (i % w, i / w);
+                    [
+                        (x * 4 + t * 9) as u8,
+                        (y * 5 + t * 3) as u8,
+                        (x + y + t * 17) as u8,
+                    ]
+                })
+                .collect();
+            writer
+                .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
+                .unwrap();
+        }
+        writer.finish().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn every_frame_by_index_equals_the_frame_read_in_order() {
+        for (ext, config) in [
+            ("mp4", WriterConfig::default().with_keyframe_interval(12)),
+            ("gif", WriterConfig::default()),
+            ("png", WriterConfig::default()),
+        ] {
+            let bytes = movie(30, 32, 24, config.with_fps(Rational::new(30, 1)), ext);
+            let every: Vec<DecodedFrame> = Reader::from_bytes(bytes.clone())
+                .unwrap()
+                .map(|f| f.unwrap())
+                .collect();
+            assert_eq!(every.len(), 30, "{ext}");
+            let mut reader = Reader::from_bytes(bytes).unwrap();
+            for i in (0..30).chain([29, 0, 13, 12, 11, 25, 24, 5]) {
+                let f = reader.frame(i).unwrap();
+                assert_eq!(f.index, i, "{ext}");
+                assert!(
+                    f.data == every[i as usize].data,
+                    "{ext}: frame {i} by index"
+                );
+            }
+            let at = reader.frame_at(0.5).unwrap();
+            assert_eq!(at.index, 15, "{ext}");
+        }
+    }
 
     #[test]
     fn a_constant_period_needs_every_frame_alike_the_last_included() {
