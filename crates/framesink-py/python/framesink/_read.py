@@ -172,7 +172,10 @@ class Reader:
         return np.empty(shape, dtype=np.uint8)
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        """Every frame from the next one on (from the first, on a new reader)."""
+        """Every frame from the first, decoding one at a time (memory stays flat)."""
+        out = self._empty()
+        self._frame(0, out)  # back to the start, wherever indexing left the reader
+        yield out
         while True:
             out = self._empty()
             if self._native.next_into(out.reshape(-1)) is None:
