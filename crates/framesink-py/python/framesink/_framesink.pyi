@@ -4,6 +4,7 @@ from typing import Any, final
 
 __all__ = [
     "NativeJoiner",
+    "NativeReader",
     "NativeWriter",
     "__version__",
     "apply_colormap",
