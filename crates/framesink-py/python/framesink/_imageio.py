@@ -505,7 +505,7 @@ class FramesinkPlugin(PluginV3):
 
     def _opened(self, format: str | None) -> Reader:
         if self._reader is None:
-            raise FramesinkError(
+            raise InvalidConfigError(
                 "this imageio framesink plugin was opened to write; open the file with "
                 "mode 'r' to read it"
             )
