@@ -510,7 +510,7 @@ class FramesinkPlugin(PluginV3):
                 "mode 'r' to read it"
             )
         if format is not None:
-            fmt = _args.text("format", format, "allowed: " + ", ".join(map(repr, FORMATS)))
+            fmt = _args.text("format", format, ", ".join(map(repr, FORMATS)))
             if fmt not in FORMATS:
                 raise InvalidConfigError(
                     f"format {format!r} is not one framesink reads to; allowed: "

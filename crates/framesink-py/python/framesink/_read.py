@@ -113,7 +113,7 @@ def _source(src: Any) -> Any:
         "src",
         src,
         "a movie",
-        "allowed: a path (str or os.PathLike), bytes, or a binary file object that can seek",
+        "a path (str or os.PathLike), bytes, or a binary file object that can seek",
     )
 
 
@@ -141,7 +141,7 @@ class Reader:
             fmt = _args.text("format", format, _FORMAT_ALLOWED)
             if fmt not in FORMATS:
                 raise InvalidConfigError(
-                    f"format {format!r} is not one a reader gives; {_FORMAT_ALLOWED}"
+                    f"format {format!r} is not one a reader gives; allowed: {_FORMAT_ALLOWED}"
                 )
             self._native.set_pix_fmt(fmt)
             native = self._native.props()
@@ -218,7 +218,7 @@ class Reader:
         """The frame shown ``seconds`` after the start."""
         if isinstance(seconds, bool) or not _args.is_real(seconds):
             raise _args.wrong_type(
-                "seconds", seconds, "a time", "allowed: a number of seconds, 0 <= t < duration"
+                "seconds", seconds, "a time", "a number of seconds, 0 <= t < duration"
             )
         return self[int(self._native.index_at(float(seconds)))]
 
@@ -229,8 +229,8 @@ class Reader:
         )
 
 
-_FORMAT_ALLOWED = "allowed: " + ", ".join(repr(f) for f in FORMATS)
-_INDEX_ALLOWED = "allowed: an int, a slice, or a list of ints"
+_FORMAT_ALLOWED = ", ".join(repr(f) for f in FORMATS)
+_INDEX_ALLOWED = "an int, a slice, or a list of ints"
 
 
 def read(src: Source, *, index: Index = None, format: str | None = None) -> np.ndarray:
