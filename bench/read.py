@@ -62,8 +62,19 @@ def read_imageio_v2(path: str, iterate: bool) -> tuple[int, tuple[int, ...]]:
             for frame in r:
                 n, shape = n + 1, frame.shape
             return n, shape
-        frames = np.stack(list(r))
+        # imageio-ffmpeg's reader has an infinite len(), which list() would
+        # preallocate for; count_frames() asks ffmpeg (not timed apart).
+        frames = np.stack([r.get_data(i) for i in range(r.count_frames())])
     return len(frames), frames.shape
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM): unlike ru_maxrss, it starts afresh at exec,
+    so the parent's memory does not count."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def read_pyav(path: str, iterate: bool) -> tuple[int, tuple[int, ...]]:
@@ -87,7 +98,7 @@ def child(tool: str, movie: str, iterate: bool) -> None:
     start = time.perf_counter()
     n, shape = reader(movie, iterate)
     seconds = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     print(json.dumps({"frames": n, "shape": list(shape), "seconds": seconds, "rss_mb": rss_mb}))
 
 

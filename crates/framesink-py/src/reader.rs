@@ -146,6 +146,22 @@ impl NativeReader {
         })
     }
 
+    /// Decodes frames `first` onward into `out` (a whole number of frames),
+    /// on one thread per core, each decoding its own run of GOPs.
+    fn read_into(&self, py: Python<'_>, first: u64, out: &Bound<'_, PyArray1<u8>>) -> PyResult<()> {
+        if !out.is_c_contiguous() {
+            return Err(PyValueError::new_err("the output buffer is not contiguous"));
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.with(|r| {
+            // SAFETY: a contiguous array this call owns until it returns;
+            // the GIL is released while it is written, but no Python code
+            // holds it (read() made it and waits for this call).
+            let buf = unsafe { out.as_slice_mut()? };
+            py.detach(|| r.read_into(first, buf, threads)).map_err(to_py)
+        })
+    }
+
     /// The index of the frame shown at `seconds` (checked as `frame_at`).
     fn index_at(&self, seconds: f64) -> PyResult<u64> {
         self.with(|r| r.index_at(seconds).map_err(to_py))

@@ -19,7 +19,8 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::color::unpack::{unpack, OUTPUT_LAYOUTS};
 use crate::config::{Codec, Rational};
@@ -120,6 +121,22 @@ impl DecodedFrame {
     }
 }
 
+/// How a reader's movie can be opened again.
+enum Reopen {
+    Path(PathBuf),
+    Bytes(Arc<[u8]>),
+    No,
+}
+
+/// Bytes shared between the readers of one movie.
+struct Shared(Arc<[u8]>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Anything a movie can be read from.
 pub trait Source: Read + Seek + Send {}
 impl<T: Read + Seek + Send> Source for T {}
@@ -142,6 +159,8 @@ pub struct Reader {
     next: usize,
     /// The next sample to decode, in decoding order.
     fed: usize,
+    /// How to open the movie again, for more decoding threads.
+    reopen: Reopen,
     /// The decoder has been flushed at the end of the stream.
     ended: bool,
     scratch: Vec<Image>,
@@ -176,17 +195,123 @@ impl Reader {
                 message: "it is a directory, not a movie file".into(),
             });
         }
-        Self::from_source(Box::new(BufReader::new(file)), &path.display().to_string())
+        let mut reader =
+            Self::from_source(Box::new(BufReader::new(file)), &path.display().to_string())?;
+        reader.reopen = Reopen::Path(path.to_path_buf());
+        Ok(reader)
     }
 
     /// Reads a movie held in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Reader> {
-        Self::from_source(Box::new(Cursor::new(bytes)), "the movie's bytes")
+        Self::from_shared(Arc::from(bytes), "the movie's bytes")
+    }
+
+    fn from_shared(bytes: Arc<[u8]>, name: &str) -> Result<Reader> {
+        let mut reader = Self::from_source(Box::new(Cursor::new(Shared(bytes.clone()))), name)?;
+        reader.reopen = Reopen::Bytes(bytes);
+        Ok(reader)
     }
 
     /// Reads a movie from any `Read + Seek`, called `name` in errors.
     pub fn from_reader<R: Source + 'static>(reader: R, name: &str) -> Result<Reader> {
         Self::from_source(Box::new(reader), name)
+    }
+
+    /// Another reader of the same movie, in the same layout, when it can be
+    /// opened again (a path, bytes; not an arbitrary `Read + Seek`).
+    fn again(&self) -> Option<Result<Reader>> {
+        let reader = match &self.reopen {
+            Reopen::Path(p) => Reader::open(p),
+            Reopen::Bytes(b) => Self::from_shared(b.clone(), &self.name),
+            Reopen::No => return None,
+        };
+        Some(reader.and_then(|mut r| {
+            r.set_layout(self.layout)?;
+            Ok(r)
+        }))
+    }
+
+    /// The bytes one frame takes in the current layout.
+    pub fn frame_bytes(&self) -> usize {
+        let (w, h) = (self.props.width as usize, self.props.height as usize);
+        match self.layout {
+            PixelLayout::Yuv420p => w * h + 2 * w.div_ceil(2) * h.div_ceil(2),
+            l => w * h * l.bytes_per_pixel(),
+        }
+    }
+
+    /// Frames `first` to `first + out.len() / frame_bytes()` (presentation
+    /// order) into `out`, one after another, decoded on up to `threads`
+    /// threads: the range is cut at keyframes into runs of GOPs, each run
+    /// decoded by its own reader (a movie opened from a path or bytes; one
+    /// from any other `Read + Seek` is decoded here, in order).
+    pub fn read_into(&mut self, first: u64, out: &mut [u8], threads: usize) -> Result<()> {
+        let size = self.frame_bytes();
+        let count = (out.len() / size.max(1)) as u64;
+        let n = self.props.frames;
+        if out.len() % size.max(1) != 0 || first.checked_add(count).is_none_or(|end| end > n) {
+            return Err(Error::config(format!(
+                "read_into: {} bytes from frame {first} is not a whole number of the movie's frames ({size} bytes each, {n} frames)",
+                out.len()
+            )));
+        }
+        let cuts = self.runs(first, count, threads.max(1));
+        if cuts.len() <= 2 || matches!(self.reopen, Reopen::No) {
+            return self.read_run(first, out);
+        }
+        std::thread::scope(|scope| {
+            let mut rest = &mut out[..];
+            let mut workers = Vec::new();
+            for w in cuts.windows(2) {
+                let (part, tail) = rest.split_at_mut((w[1] - w[0]) as usize * size);
+                rest = tail;
+                let mine = self.again();
+                let start = w[0];
+                workers.push(scope.spawn(move || mine.expect("reopened")?.read_run(start, part)));
+            }
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a decoding thread panicked"))
+                .collect::<Result<Vec<()>>>()
+        })?;
+        Ok(())
+    }
+
+    /// Where `threads` runs of whole GOPs over frames `first..first + count`
+    /// start, and the end: cut at the keyframes nearest to equal shares.
+    fn runs(&self, first: u64, count: u64, threads: usize) -> Vec<u64> {
+        let end = first + count;
+        let starts: Vec<u64> = (first + 1..end)
+            .filter(|&p| self.samples[self.order[p as usize]].keyframe)
+            .collect();
+        let mut cuts = vec![first];
+        for k in 1..threads as u64 {
+            let ideal = first + count * k / threads as u64;
+            let at = starts.partition_point(|&s| s < ideal);
+            if let Some(&s) = starts.get(at) {
+                if s > *cuts.last().expect("first") {
+                    cuts.push(s);
+                }
+            }
+        }
+        cuts.push(end);
+        cuts
+    }
+
+    /// Frames from `first` on into `out`, in order, by this reader.
+    fn read_run(&mut self, first: u64, out: &mut [u8]) -> Result<()> {
+        let size = self.frame_bytes();
+        for (k, slot) in out.chunks_exact_mut(size).enumerate() {
+            let frame = if k == 0 {
+                self.frame(first)?
+            } else {
+                self.next_frame()?.ok_or_else(|| {
+                    self.decode_error(format!("it ended before frame {}", first + k as u64))
+                })?
+            };
+            slot.copy_from_slice(&frame.data);
+        }
+        Ok(())
     }
 
     fn from_source(mut source: Box<dyn Source>, name: &str) -> Result<Reader> {
@@ -269,6 +394,7 @@ impl Reader {
             pending: VecDeque::new(),
             next: 0,
             fed: 0,
+            reopen: Reopen::No,
             ended: false,
             scratch: Vec::new(),
         })
@@ -596,6 +722,23 @@ mod tests {
             }
             let at = reader.frame_at(0.5).unwrap();
             assert_eq!(at.index, 15, "{ext}");
+            // Runs of GOPs on several threads, a part of the movie and all of it.
+            let size = reader.frame_bytes();
+            for (first, count, threads) in
+                [(0u64, 30u64, 2usize), (5, 20, 3), (13, 1, 2), (0, 30, 1)]
+            {
+                let mut out = vec![0u8; count as usize * size];
+                reader.read_into(first, &mut out, threads).unwrap();
+                for (k, frame) in out.chunks(size).enumerate() {
+                    let i = first as usize + k;
+                    assert!(
+                        frame == every[i].data,
+                        "{ext}: frame {i} of a run from {first} on {threads} threads"
+                    );
+                }
+            }
+            let mut odd = vec![0u8; size + 1];
+            assert!(reader.read_into(0, &mut odd, 2).is_err());
         }
     }
 

@@ -201,6 +201,10 @@ class Reader:
         """``r[i]`` is one frame; ``r[a:b:c]`` and ``r[[i, j, ...]]`` stack frames."""
         if isinstance(index, slice):
             indices: Sequence[int] = range(*index.indices(len(self)))
+            if indices.step == 1 and len(indices) > 1:
+                out = self._empty(len(indices))
+                self._native.read_into(indices.start, out.reshape(-1))
+                return out
         elif isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
             out = self._empty()
             self._frame(self._check(index), out)
@@ -238,17 +242,12 @@ def read(src: Source, *, index: Index = None, format: str | None = None) -> np.n
 
     ``index`` None gives every frame, (N, H, W, C); an int gives that frame,
     (H, W, C); a slice or a list of ints gives those frames stacked. Formats as
-    :class:`Reader`'s.
+    :class:`Reader`'s. A movie from a path or bytes is decoded on every core,
+    each taking its own run of GOPs (keyframe to keyframe).
 
     >>> frames = framesink.read("movie.mp4")            # doctest: +SKIP
     >>> frames.shape                                     # doctest: +SKIP
     (300, 720, 1280, 3)
     """
     with Reader(src, format=format) as r:
-        if index is None:
-            out = r._empty(len(r))
-            for k in range(len(r)):
-                if r._native.next_into(out[k].reshape(-1)) is None:
-                    return out[:k]
-            return out
-        return r[index]
+        return r[:] if index is None else r[index]
