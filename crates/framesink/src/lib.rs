@@ -30,6 +30,8 @@ pub mod mux;
 mod reader;
 pub mod segment;
 mod stream;
+#[cfg(test)]
+pub(crate) mod testing;
 mod writer;
 
 pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};

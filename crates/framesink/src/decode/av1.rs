@@ -787,16 +787,9 @@ mod tests {
             obus[bit / 8] ^= 1 << (bit % 8);
             let _ = describe(&config(obus));
         }
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for len in [1, 2, 3, 5, 8, 13, 40, 300] {
-            let garbage: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    state as u8
-                })
-                .collect();
+            let garbage: Vec<u8> = (0..len).map(|_| next() as u8).collect();
             let _ = describe(&config(garbage));
         }
         let e = describe(&config(Vec::new())).unwrap_err();
@@ -813,7 +806,7 @@ mod tests {
         let (info, packets) = packets(&path);
         let clean = decode_all(&mut Av1Decoder::new(&info).unwrap(), &packets);
         let mut decoder = Av1Decoder::new(&info).unwrap();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         let mut errors = 0;
         for (k, p) in packets.iter().enumerate() {
             for damage in 0..4 {
@@ -823,10 +816,7 @@ mod tests {
                     1 => bad.data.truncate(1),
                     2 => {
                         for b in bad.data.iter_mut().skip(k % 3) {
-                            state ^= state << 13;
-                            state ^= state >> 7;
-                            state ^= state << 17;
-                            *b ^= state as u8;
+                            *b ^= next() as u8;
                         }
                     }
                     _ => {

@@ -606,17 +606,10 @@ mod tests {
             decoder.decode(&packet, &mut out).unwrap();
         }
         // Noise, with each code size.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for size in 0..=12u8 {
             for len in [0usize, 1, 2, 7, 64, 600] {
-                let noise: Vec<u8> = (0..len)
-                    .map(|_| {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        seed as u8
-                    })
-                    .collect();
+                let noise: Vec<u8> = (0..len).map(|_| next() as u8).collect();
                 packet.data = [&[size][..], &noise].concat();
                 let result = decoder.decode(&packet, &mut out);
                 assert_eq!(result.is_ok(), (1..=11).contains(&size), "code size {size}");

@@ -2114,13 +2114,7 @@ mod tests {
         // in turn: an error naming it or a picture, never a panic; the
         // pictures before it are intact, and after a flush the decoder
         // decodes the clean stream as before.
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut noise = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut noise = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         let mut errors = 0;
         for trial in 0..36 {
             let k = trial % 12;

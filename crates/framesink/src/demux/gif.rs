@@ -790,13 +790,7 @@ mod tests {
     /// refused or read, never a panic; what is read decodes.
     #[test]
     fn random_bytes_never_panic() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         let whole = small();
         for round in 0..3000 {
             let mut bytes = if round % 2 == 0 {

@@ -1006,13 +1006,7 @@ mod tests {
     /// a panic; what is read decodes or is refused by the decoder.
     #[test]
     fn random_bytes_never_panic() {
-        let mut seed = 0x1234_5678_9abc_def1u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x1234_5678_9abc_def1);
         let whole = small();
         for round in 0..3000 {
             let mut bytes = if round % 3 == 0 {
