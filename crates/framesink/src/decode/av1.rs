@@ -504,14 +504,12 @@ impl Decoder for Av1Decoder {
 mod tests {
     use std::fs::File;
     use std::path::{Path, PathBuf};
-    use std::process::Command;
 
     use super::*;
     use crate::demux::mp4::{Mode, Mp4Demuxer};
     use crate::demux::Demuxer;
+    use crate::testing::{ffmpeg, ffmpeg_frames, yuv420p, yuv420p_bytes};
     use crate::{Codec, Frame, PixelLayout, VideoWriter, WriterConfig};
-
-    const FFMPEG: &str = "/usr/bin/ffmpeg";
 
     /// A fresh directory for one test, removed afterwards.
     struct TempDir(PathBuf);
@@ -566,28 +564,12 @@ mod tests {
         writer.finish().unwrap();
     }
 
-    /// Runs ffmpeg with `args`, quietly; its standard output.
-    fn ffmpeg(args: &[&str]) -> Vec<u8> {
-        let out = Command::new(FFMPEG)
-            .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
-            .args(args)
-            .output()
-            .expect("ffmpeg runs");
-        assert!(
-            out.status.success(),
-            "ffmpeg {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    }
-
     /// libaom's AV1 of ffmpeg's testsrc2, `frames` frames of `size`, in
     /// `pix_fmt`.
     fn write_libaom_av1(path: &Path, size: &str, frames: u32, pix_fmt: &str) {
         let source = format!("testsrc2=size={size}:rate=10");
         let frames = frames.to_string();
         ffmpeg(&[
-            "-y",
             "-f",
             "lavfi",
             "-i",
@@ -604,24 +586,6 @@ mod tests {
             pix_fmt,
             path.to_str().unwrap(),
         ]);
-    }
-
-    /// Every frame of `path` decoded by libaom through ffmpeg (an AV1
-    /// decoder apart from dav1d), 8-bit 4:2:0 planes one after another.
-    fn reference(path: &Path) -> Vec<u8> {
-        ffmpeg(&[
-            "-c:v",
-            "libaom-av1",
-            "-i",
-            path.to_str().unwrap(),
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-",
-        ])
     }
 
     fn open(path: &Path) -> Mp4Demuxer<File> {
@@ -652,20 +616,6 @@ mod tests {
         images
     }
 
-    /// The planes of `images`, as ffmpeg's rawvideo lays them.
-    fn raw(images: &[Image]) -> Vec<u8> {
-        let mut raw = Vec::new();
-        for image in images {
-            let Image::Yuv420 { y, u, v, .. } = image else {
-                panic!("not 4:2:0: {image:?}");
-            };
-            raw.extend_from_slice(y);
-            raw.extend_from_slice(u);
-            raw.extend_from_slice(v);
-        }
-        raw
-    }
-
     /// Decodes `path` whole and checks it byte for byte against libaom.
     fn assert_exact(path: &Path, width: u32, height: u32, frames: usize) {
         let (info, packets) = packets(path);
@@ -681,8 +631,10 @@ mod tests {
         for image in &images {
             assert_eq!(image.size(), (width, height));
         }
-        let expected = reference(path);
-        let got = raw(&images);
+        // Decoded by libaom through ffmpeg: an AV1 decoder apart from dav1d.
+        let size = yuv420p_bytes(width, height);
+        let expected = ffmpeg_frames(&["-c:v", "libaom-av1"], path, "yuv420p", size).concat();
+        let got: Vec<u8> = images.iter().flat_map(yuv420p).collect();
         assert_eq!(got.len(), expected.len());
         if let Some(i) = got.iter().zip(&expected).position(|(a, b)| a != b) {
             let frame_bytes = got.len() / frames;

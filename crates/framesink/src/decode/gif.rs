@@ -216,10 +216,9 @@ mod tests {
 
     use crate::demux::gif::GifDemuxer;
     use crate::demux::testing::gif_file::{self, Frame};
-    use crate::demux::testing::{
-        assert_same, decode_all, decode_from, ffmpeg, ffmpeg_rgba, scratch,
-    };
+    use crate::demux::testing::{assert_same, decode_all, decode_from, ffmpeg_rgba, scratch};
     use crate::demux::{Demuxer, Mode};
+    use crate::testing::ffmpeg;
     use crate::{PixelLayout, VideoWriter, WriterConfig};
 
     const RGBK: [[u8; 3]; 4] = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]];

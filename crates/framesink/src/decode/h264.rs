@@ -1021,13 +1021,13 @@ impl Decoder for H264Decoder {
 mod tests {
     use std::fs::{self, File};
     use std::path::{Path, PathBuf};
-    use std::process::{Command, Stdio};
 
     use proptest::prelude::*;
 
     use super::*;
     use crate::demux::mp4::{Mode, Mp4Demuxer};
     use crate::demux::Demuxer;
+    use crate::testing::{ffmpeg_frames, yuv420p, yuv420p_bytes};
     use crate::{Frame, PixelLayout, Rational, VideoWriter, WriterConfig};
 
     // ------------------------------------------------------------ helpers
@@ -1059,25 +1059,13 @@ mod tests {
     /// `input_options` (words) and `-i input`, then `options` (words) and
     /// `output` (stdout if `None`); gives its stdout.
     fn ffmpeg(input_options: &str, input: &str, options: &str, output: Option<&Path>) -> Vec<u8> {
-        let mut cmd = Command::new("ffmpeg");
-        cmd.args(["-nostdin", "-v", "error", "-y"])
-            .args(input_options.split_whitespace())
-            .args(["-i", input])
-            .args(options.split_whitespace());
-        match output {
-            Some(path) => cmd.arg(path),
-            None => cmd.arg("-"),
-        };
-        let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| {
-            panic!("cannot run ffmpeg, which these tests need (Debian's, with libx264): {e}")
-        });
-        assert!(
-            out.status.success(),
-            "{cmd:?} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        let args: Vec<&str> = input_options
+            .split_whitespace()
+            .chain(["-i", input])
+            .chain(options.split_whitespace())
+            .chain([output.map_or("-", path_str)])
+            .collect();
+        crate::testing::ffmpeg(&args)
     }
 
     fn path_str(path: &Path) -> &str {
@@ -1087,28 +1075,7 @@ mod tests {
     /// ffmpeg's decode of every picture of `path` (yuv420p, planes packed),
     /// one vector a picture.
     fn ffmpeg_pictures(path: &Path, (w, h): (u32, u32)) -> Vec<Vec<u8>> {
-        let raw = ffmpeg(
-            "",
-            path_str(path),
-            "-fps_mode passthrough -f rawvideo -pix_fmt yuv420p",
-            None,
-        );
-        let size = picture_bytes(w, h);
-        assert_eq!(raw.len() % size, 0, "ffmpeg gave a part of a picture");
-        raw.chunks(size).map(<[u8]>::to_vec).collect()
-    }
-
-    fn picture_bytes(w: u32, h: u32) -> usize {
-        let (w, h) = (w as usize, h as usize);
-        w * h + 2 * w.div_ceil(2) * h.div_ceil(2)
-    }
-
-    /// An image's planes, one after the other (as ffmpeg's rawvideo).
-    fn planes(image: &Image) -> Vec<u8> {
-        match image {
-            Image::Yuv420 { y, u, v, .. } => [&y[..], u, v].concat(),
-            Image::Rgba { .. } => panic!("H.264 gave RGBA"),
-        }
+        ffmpeg_frames(&[], path, "yuv420p", yuv420p_bytes(w, h))
     }
 
     fn open(path: &Path) -> Mp4Demuxer<File> {
@@ -1227,7 +1194,7 @@ mod tests {
             for (i, (image, want)) in images.iter().zip(&reference).enumerate() {
                 assert_eq!(image.size(), shown, "{w}x{h} picture {i}");
                 assert!(
-                    planes(image) == *want,
+                    yuv420p(image) == *want,
                     "{w}x{h} picture {i} differs from ffmpeg's"
                 );
             }
@@ -1239,7 +1206,7 @@ mod tests {
                 assert_eq!(images.len(), 12);
                 for (i, image) in images.iter().enumerate() {
                     assert!(
-                        planes(image) == reference[from + i],
+                        yuv420p(image) == reference[from + i],
                         "{w}x{h} picture {} decoded from keyframe {from} differs",
                         from + i
                     );
@@ -1264,7 +1231,7 @@ mod tests {
         );
         let sources: Vec<Vec<u8>> = fs::read(&src)
             .unwrap()
-            .chunks(picture_bytes(w, h))
+            .chunks(yuv420p_bytes(w, h))
             .map(<[u8]>::to_vec)
             .collect();
         assert_eq!(sources.len(), n);
@@ -1301,7 +1268,7 @@ mod tests {
         // places at most).
         let luma = plane_ranges(w, h)[0].clone();
         for (i, image) in images.iter().enumerate() {
-            let y = &planes(image)[luma.clone()];
+            let y = &yuv420p(image)[luma.clone()];
             let nearest = (i.saturating_sub(8)..(i + 9).min(n))
                 .min_by_key(|&j| {
                     // Every fourth sample is plenty, and quick.
@@ -1325,7 +1292,7 @@ mod tests {
         let mut worst = [f64::INFINITY; 3];
         let mut exact = 0;
         for (image, want) in images.iter().zip(&reference) {
-            let got = planes(image);
+            let got = yuv420p(image);
             exact += usize::from(got == *want);
             for (p, range) in plane_ranges(w, h).into_iter().enumerate() {
                 let e = mse(&got[range.clone()], &want[range]);
@@ -2066,7 +2033,7 @@ mod tests {
         decoder
             .flush(&mut images)
             .unwrap_or_else(|e| panic!("{}", e.0));
-        images.iter().map(planes).collect()
+        images.iter().map(yuv420p).collect()
     }
 
     #[test]
@@ -2144,7 +2111,7 @@ mod tests {
                 assert_eq!(image.size(), (64, 48));
                 if i < k {
                     assert!(
-                        planes(image) == clean[i],
+                        yuv420p(image) == clean[i],
                         "frame {k} damaged: picture {i} differs"
                     );
                 }

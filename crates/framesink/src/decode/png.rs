@@ -336,10 +336,9 @@ mod tests {
     use super::{narrow, over};
     use crate::demux::png::PngDemuxer;
     use crate::demux::testing::png_file::{ihdr, image_data, Apng, Control};
-    use crate::demux::testing::{
-        assert_same, decode_all, decode_from, ffmpeg, ffmpeg_frames, ffmpeg_rgba, scratch,
-    };
+    use crate::demux::testing::{assert_same, decode_all, decode_from, ffmpeg_rgba, scratch};
     use crate::demux::Demuxer;
+    use crate::testing::{ffmpeg, ffmpeg_frames};
     use crate::{PixelLayout, VideoWriter, WriterConfig};
 
     fn open(path: &Path) -> PngDemuxer<File> {
@@ -602,7 +601,7 @@ mod tests {
         let path = dir.join("rgba16.png");
         std::fs::write(&path, &bytes).unwrap();
         let ours = decode_all(&mut open(&path));
-        let theirs = ffmpeg_frames(&path, "rgba64le", 3 * 2 * 8);
+        let theirs = ffmpeg_frames(&[], &path, "rgba64le", 3 * 2 * 8);
         assert_eq!((ours.len(), theirs.len()), (2, 2));
         for (a, b) in ours.iter().zip(&theirs) {
             let b: Vec<u8> = b

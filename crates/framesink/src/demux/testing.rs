@@ -1,12 +1,12 @@
-//! What the GIF and APNG tests share: scratch directories, ffmpeg (Debian's,
-//! the independent reference) and its RGBA decode, every frame of a file as
-//! framesink decodes it, and a comparison of pictures.
+//! What the GIF and APNG tests share: scratch directories, ffmpeg's RGBA
+//! decode (ffmpeg itself is run by `crate::testing`), every frame of a file
+//! as framesink decodes it, and a comparison of pictures.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use super::Demuxer;
 use crate::decode::{self, Image};
+use crate::testing::ffmpeg_frames;
 
 /// A fresh, empty directory for one test's files.
 pub(crate) fn scratch(test: &str) -> PathBuf {
@@ -16,43 +16,10 @@ pub(crate) fn scratch(test: &str) -> PathBuf {
     dir
 }
 
-/// Runs ffmpeg with `args`, quietly; panics with its stderr if it fails.
-pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// ffmpeg's decode of `path` as 8-bit RGBA pictures of `width` x `height`,
 /// one for each frame in the file (none repeated or dropped).
 pub(crate) fn ffmpeg_rgba(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> {
-    ffmpeg_frames(path, "rgba", (width * height * 4) as usize)
-}
-
-/// ffmpeg's decode of `path` as pictures of `pix_fmt`, `size` bytes each.
-pub(crate) fn ffmpeg_frames(path: &Path, pix_fmt: &str, size: usize) -> Vec<Vec<u8>> {
-    let raw = ffmpeg(&[
-        "-i",
-        path.to_str().expect("UTF-8 path"),
-        "-fps_mode",
-        "passthrough",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        pix_fmt,
-        "-",
-    ]);
-    assert_eq!(raw.len() % size, 0, "ffmpeg's frames are not {size} bytes");
-    raw.chunks(size).map(<[u8]>::to_vec).collect()
+    ffmpeg_frames(&[], path, "rgba", (width * height * 4) as usize)
 }
 
 /// Every frame of `demuxer`'s stream, decoded by framesink.
