@@ -1,8 +1,8 @@
 //! What the unit tests of the decoders and demuxers share: a small random
-//! generator, and ffmpeg (Debian's, the independent reference) run and its
+//! generator, a directory of a test's own, and ffmpeg (Debian's, the independent reference) run and its
 //! raw decode.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::decode::Image;
@@ -15,6 +15,30 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         seed
+    }
+}
+
+/// A directory of the test's own, removed when dropped.
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A fresh, empty directory for the test `name`.
+    pub(crate) fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("framesink-unit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a test directory");
+        TempDir(dir)
+    }
+
+    pub(crate) fn join(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -503,38 +503,13 @@ impl Decoder for Av1Decoder {
 #[cfg(test)]
 mod tests {
     use std::fs::File;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::*;
     use crate::demux::mp4::{Mode, Mp4Demuxer};
     use crate::demux::Demuxer;
-    use crate::testing::{ffmpeg, ffmpeg_frames, yuv420p, yuv420p_bytes};
+    use crate::testing::{ffmpeg, ffmpeg_frames, yuv420p, yuv420p_bytes, TempDir};
     use crate::{Codec, Frame, PixelLayout, VideoWriter, WriterConfig};
-
-    /// A fresh directory for one test, removed afterwards.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(name: &str) -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "framesink-decode-av1-{}-{name}",
-                std::process::id()
-            ));
-            let _ = std::fs::remove_dir_all(&path);
-            std::fs::create_dir_all(&path).unwrap();
-            TempDir(path)
-        }
-
-        fn join(&self, file: &str) -> PathBuf {
-            self.0.join(file)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     /// `frames` frames of moving gradients and a square, AV1 by framesink
     /// (rav1e at speed 10), a keyframe every `keyint`.
@@ -648,7 +623,7 @@ mod tests {
 
     #[test]
     fn framesink_av1_decodes_exactly_as_libaom() {
-        let dir = TempDir::new("own");
+        let dir = TempDir::new("av1-own");
         // 33 wide is coded (and shown) 40 wide: rav1e's widths are padded
         // to a multiple of 8; 17 rows stay odd.
         for (w, h, shown) in [(64, 48, (64, 48)), (33, 17, (40, 17))] {
@@ -660,7 +635,7 @@ mod tests {
 
     #[test]
     fn libaom_av1_decodes_exactly_as_libaom() {
-        let dir = TempDir::new("libaom");
+        let dir = TempDir::new("av1-libaom");
         let path = dir.join("testsrc2.mp4");
         write_libaom_av1(&path, "96x64", 12, "yuv420p");
         assert_exact(&path, 96, 64, 12);
@@ -668,7 +643,7 @@ mod tests {
 
     #[test]
     fn describe_reads_the_sequence_header() {
-        let dir = TempDir::new("describe");
+        let dir = TempDir::new("av1-describe");
         let path = dir.join("own.mp4");
         write_framesink_av1(&path, 64, 48, 2, 8);
         let (info, _) = packets(&path);
@@ -693,7 +668,7 @@ mod tests {
 
     #[test]
     fn describe_refuses_what_framesink_does_not_output() {
-        let dir = TempDir::new("refuse");
+        let dir = TempDir::new("av1-refuse");
         for (pix_fmt, said) in [
             ("yuv420p10le", "its AV1 is 10-bit 4:2:0;"),
             ("yuv444p", "its AV1 is 8-bit 4:4:4;"),
@@ -716,7 +691,7 @@ mod tests {
 
     #[test]
     fn describe_survives_damaged_configs() {
-        let dir = TempDir::new("configs");
+        let dir = TempDir::new("av1-configs");
         let path = dir.join("own.mp4");
         write_framesink_av1(&path, 64, 48, 1, 8);
         let (info, _) = packets(&path);
@@ -752,7 +727,7 @@ mod tests {
 
     #[test]
     fn damaged_packets_give_errors_and_a_flush_recovers() {
-        let dir = TempDir::new("damaged");
+        let dir = TempDir::new("av1-damaged");
         let path = dir.join("own.mp4");
         write_framesink_av1(&path, 64, 48, 12, 6);
         let (info, packets) = packets(&path);
@@ -803,7 +778,7 @@ mod tests {
 
     #[test]
     fn decoding_restarts_at_a_later_keyframe_after_a_flush() {
-        let dir = TempDir::new("restart");
+        let dir = TempDir::new("av1-restart");
         let path = dir.join("own.mp4");
         write_framesink_av1(&path, 64, 48, 14, 5);
         let (info, packets) = packets(&path);
@@ -825,7 +800,7 @@ mod tests {
 
     #[test]
     fn threads_give_the_same_pictures_in_order() {
-        let dir = TempDir::new("threads");
+        let dir = TempDir::new("av1-threads");
         let path = dir.join("own.mp4");
         write_framesink_av1(&path, 64, 48, 10, 4);
         let (info, packets) = packets(&path);
@@ -845,7 +820,7 @@ mod tests {
     #[test]
     fn the_decoder_can_move_to_another_thread() {
         fn is_send<T: Send>(_: &T) {}
-        let dir = TempDir::new("send");
+        let dir = TempDir::new("av1-send");
         let path = dir.join("own.mp4");
         write_framesink_av1(&path, 64, 48, 3, 8);
         let (info, packets) = packets(&path);

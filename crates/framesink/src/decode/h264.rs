@@ -1020,40 +1020,17 @@ impl Decoder for H264Decoder {
 #[cfg(test)]
 mod tests {
     use std::fs::{self, File};
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use proptest::prelude::*;
 
     use super::*;
     use crate::demux::mp4::{Mode, Mp4Demuxer};
     use crate::demux::Demuxer;
-    use crate::testing::{ffmpeg_frames, yuv420p, yuv420p_bytes};
+    use crate::testing::{ffmpeg_frames, yuv420p, yuv420p_bytes, TempDir};
     use crate::{Frame, PixelLayout, Rational, VideoWriter, WriterConfig};
 
     // ------------------------------------------------------------ helpers
-
-    /// A directory of the test's own, removed when dropped.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(name: &str) -> Self {
-            let dir =
-                std::env::temp_dir().join(format!("framesink-h264-{}-{name}", std::process::id()));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-
-        fn join(&self, file: &str) -> PathBuf {
-            self.0.join(file)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 
     /// Runs ffmpeg (Debian's, with libx264, which these tests need):
     /// `input_options` (words) and `-i input`, then `options` (words) and
@@ -1151,7 +1128,7 @@ mod tests {
 
     #[test]
     fn framesink_streams_decode_exactly_as_ffmpeg_decodes_them() {
-        let dir = TempDir::new("own");
+        let dir = TempDir::new("h264-own");
         // (frame size, coded size in the SPS, picture size after cropping)
         for ((w, h), coded, shown) in [
             ((64, 48), (64, 48), (64, 48)),
@@ -1219,7 +1196,7 @@ mod tests {
 
     #[test]
     fn x264_with_b_frames_decodes_whole_in_presentation_order() {
-        let dir = TempDir::new("x264");
+        let dir = TempDir::new("h264-x264");
         let (w, h, n) = (312u32, 236u32, 60usize);
         // ffmpeg's moving test pattern, every frame unlike the others.
         let src = dir.join("src.yuv");
@@ -1335,7 +1312,7 @@ mod tests {
 
     #[test]
     fn describe_refuses_what_openh264_cannot_decode_by_name() {
-        let dir = TempDir::new("refusals");
+        let dir = TempDir::new("h264-refusals");
         for (name, args, words) in [
             (
                 "high10",
@@ -2038,7 +2015,7 @@ mod tests {
 
     #[test]
     fn damaged_packets_are_errors_that_name_the_frame_and_a_flush_recovers() {
-        let dir = TempDir::new("damaged");
+        let dir = TempDir::new("h264-damaged");
         let (info, packets) = own_packets(&dir, 24);
         let mut decoder = H264Decoder::new(&info).unwrap();
         let clean = decode_packets(&mut decoder, &packets);
@@ -2124,7 +2101,7 @@ mod tests {
 
     #[test]
     fn open_gop_recovery_points_decode_in_the_stream_but_do_not_start_it() {
-        let dir = TempDir::new("open-gop");
+        let dir = TempDir::new("h264-open-gop");
         let path = dir.join("open.mp4");
         ffmpeg(
             "-f lavfi",
