@@ -27,6 +27,8 @@ use rav1d::src::lib::{
 };
 use rav1d::Dav1dResult;
 
+use super::copy_plane;
+
 use super::{Colour, DecodeError, Decoder, Description, Image};
 use crate::encode::{CodecConfig, Packet};
 use crate::stream::StreamInfo;
@@ -339,23 +341,6 @@ impl Drop for Picture {
         // releases its references once and empties it.
         unsafe { dav1d_picture_unref(Some(NonNull::from(&mut self.0))) }
     }
-}
-
-/// Copies `rows` rows of `row_bytes` bytes, `stride` bytes apart from `base`.
-///
-/// # Safety
-///
-/// Each of the rows must be readable: `base + r * stride .. + row_bytes`
-/// for every `r < rows`, alive for the call.
-unsafe fn copy_plane(base: *const u8, stride: isize, row_bytes: usize, rows: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(row_bytes * rows);
-    for r in 0..rows {
-        // SAFETY: the caller vouches for row `r`.
-        let row =
-            unsafe { std::slice::from_raw_parts(base.offset(r as isize * stride), row_bytes) };
-        out.extend_from_slice(row);
-    }
-    out
 }
 
 /// Decodes AV1 temporal units as MP4 stores them, one picture each.

@@ -9,7 +9,7 @@ use std::ptr;
 
 use openh264_sys2 as sys;
 
-use super::{Colour, DecodeError, Decoder, Description, Image};
+use super::{copy_plane, Colour, DecodeError, Decoder, Description, Image};
 use crate::encode::{CodecConfig, Packet};
 use crate::stream::StreamInfo;
 
@@ -867,22 +867,24 @@ unsafe fn copy_picture(
             "OpenH264 gave a picture with no buffer or strides ({y_stride}, {c_stride}) narrower than it"
         ));
     }
-    let plane = |p: *const u8, stride: usize, pw: usize, ph: usize| {
-        let mut v = Vec::with_capacity(pw * ph);
-        for row in 0..ph {
-            // SAFETY: OpenH264's plane holds `ph` rows of at least `pw`
-            // bytes, `stride` apart, from `p` (its picture buffer, cropping
-            // applied to `p`), valid until the next call into it.
-            v.extend_from_slice(unsafe { std::slice::from_raw_parts(p.add(row * stride), pw) });
-        }
-        v
+    let (y_stride, c_stride) = (y_stride as isize, c_stride as isize);
+    // SAFETY: each of OpenH264's planes holds its rows (`h`, or `ch` for
+    // chroma) of at least `w` (`cw`) bytes, its stride apart, from `dst[i]`
+    // (its picture buffer, cropping applied), valid until the next call
+    // into it.
+    let [y, u, v] = unsafe {
+        [
+            copy_plane(dst[0], y_stride, w, h),
+            copy_plane(dst[1], c_stride, cw, ch),
+            copy_plane(dst[2], c_stride, cw, ch),
+        ]
     };
     Ok(Image::Yuv420 {
         width: expected.0,
         height: expected.1,
-        y: plane(dst[0], y_stride as usize, w, h),
-        u: plane(dst[1], c_stride as usize, cw, ch),
-        v: plane(dst[2], c_stride as usize, cw, ch),
+        y,
+        u,
+        v,
     })
 }
 

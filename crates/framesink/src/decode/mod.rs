@@ -105,6 +105,30 @@ impl From<String> for DecodeError {
     }
 }
 
+/// Copies `rows` rows of `row_bytes` bytes, `stride` bytes apart from `base`:
+/// a plane of a codec library's picture, rows packed (H.264, AV1).
+///
+/// # Safety
+///
+/// Each of the rows must be readable: `base + r * stride .. + row_bytes`
+/// for every `r < rows`, alive for the call.
+#[cfg(any(feature = "h264", feature = "av1"))]
+pub(crate) unsafe fn copy_plane(
+    base: *const u8,
+    stride: isize,
+    row_bytes: usize,
+    rows: usize,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(row_bytes * rows);
+    for r in 0..rows {
+        // SAFETY: the caller vouches for row `r`.
+        let row =
+            unsafe { std::slice::from_raw_parts(base.offset(r as isize * stride), row_bytes) };
+        out.extend_from_slice(row);
+    }
+    out
+}
+
 /// What every decoder does.
 pub(crate) trait Decoder: Send {
     /// Takes the next packet in decoding order; the pictures that are ready
