@@ -11,6 +11,7 @@ use openh264_sys2 as sys;
 
 use super::{copy_plane, Colour, DecodeError, Decoder, Description, Image};
 use crate::encode::{CodecConfig, Packet};
+use crate::mux::avc::unescape;
 use crate::stream::StreamInfo;
 
 /// What a refusal tells the caller to do instead.
@@ -145,22 +146,6 @@ impl Bits<'_> {
         let k = self.ue(what)? as i64;
         Ok(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) })
     }
-}
-
-/// The RBSP of a NAL unit's payload: every 0x03 that follows two zero bytes
-/// (emulation prevention) removed.
-fn unescape(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len());
-    let mut zeros = 0;
-    for &b in payload {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
 }
 
 /// Skips a scaling_list() of `size` coefficients (H.264 7.3.2.1.1.1): only

@@ -173,7 +173,7 @@ impl SliceLayout {
 
 /// The RBSP of a NAL unit's payload: its emulation prevention bytes (the 3
 /// of 00 00 03) taken out.
-fn unescape(nal: &[u8]) -> Vec<u8> {
+pub(crate) fn unescape(nal: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(nal.len());
     let mut zeros = 0;
     for &byte in nal {
