@@ -11,6 +11,7 @@ use std::io::Cursor;
 use super::{DecodeError, Decoder, Image};
 use crate::demux::check_canvas;
 use crate::encode::{Blend, CodecConfig, Dispose, ImageInfo, Packet, Rect};
+use crate::mux::apng::push_chunk;
 use crate::stream::StreamInfo;
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
@@ -203,20 +204,20 @@ impl PngDecoder {
         let mut ihdr = self.ihdr.clone();
         ihdr[0..4].copy_from_slice(&rect.width.to_be_bytes());
         ihdr[4..8].copy_from_slice(&rect.height.to_be_bytes());
-        chunk(&mut png, b"IHDR", &ihdr);
+        push_chunk(&mut png, b"IHDR", &ihdr);
         if !image.palette.is_empty() {
-            chunk(&mut png, b"PLTE", &image.palette);
+            push_chunk(&mut png, b"PLTE", &image.palette);
         }
         if !image.trns.is_empty() {
-            chunk(&mut png, b"tRNS", &image.trns);
+            push_chunk(&mut png, b"tRNS", &image.trns);
         }
         for part in data.chunks(MAX_IDAT) {
-            chunk(&mut png, b"IDAT", part);
+            push_chunk(&mut png, b"IDAT", part);
         }
         if data.is_empty() {
-            chunk(&mut png, b"IDAT", &[]);
+            push_chunk(&mut png, b"IDAT", &[]);
         }
-        chunk(&mut png, b"IEND", &[]);
+        push_chunk(&mut png, b"IEND", &[]);
         png
     }
 
@@ -231,17 +232,6 @@ impl PngDecoder {
             data,
         }
     }
-}
-
-/// Appends a chunk (length, type, data, CRC) to `png`.
-fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    png.extend_from_slice(kind);
-    png.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    png.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
 /// Decoded samples (palette and low-bit grey expanded, tRNS made alpha) of

@@ -171,17 +171,9 @@ pub(crate) mod gif_file {
 /// outside the animation, palettes, grey, 16 bits.
 #[cfg(feature = "apng")]
 pub(crate) mod png_file {
-    /// A chunk: length, type, data, CRC.
-    pub(crate) fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut out = (data.len() as u32).to_be_bytes().to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(kind);
-        crc.update(data);
-        out.extend_from_slice(&crc.finalize().to_be_bytes());
-        out
-    }
+    /// A chunk: length, type, data, CRC (written as the APNG muxer writes
+    /// them).
+    pub(crate) use crate::mux::apng::chunk;
 
     /// IHDR's data.
     pub(crate) fn ihdr(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {

@@ -42,16 +42,22 @@ pub struct ApngMuxer {
     text: Vec<u8>,
 }
 
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+/// A chunk: length, type, data, CRC.
+pub(crate) fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut c = Vec::with_capacity(data.len() + 12);
-    c.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    c.extend_from_slice(kind);
-    c.extend_from_slice(data);
-    let mut h = crc32fast::Hasher::new();
-    h.update(kind);
-    h.update(data);
-    c.extend_from_slice(&h.finalize().to_be_bytes());
+    push_chunk(&mut c, kind, data);
     c
+}
+
+/// Appends a chunk (length, type, data, CRC) to `png`.
+pub(crate) fn push_chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    png.extend_from_slice(kind);
+    png.extend_from_slice(data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    png.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
 fn actl(frames: u32, plays: u32) -> Vec<u8> {
