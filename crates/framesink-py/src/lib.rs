@@ -63,6 +63,22 @@ fn to_py(err: Error) -> PyErr {
 /// A Python binary file object as a Rust sink; each call takes the GIL.
 struct PyFile(Py<PyAny>);
 
+/// Runs `f` on the object a Python handle holds in `slot`: a `ValueError`
+/// if a thread panicked holding its lock (`"{what} lock poisoned"`), the
+/// error `closed` makes if it has been closed.
+fn with_open<T, R>(
+    slot: &Mutex<Option<T>>,
+    what: &str,
+    closed: impl FnOnce() -> Error,
+    f: impl FnOnce(&mut T) -> PyResult<R>,
+) -> PyResult<R> {
+    let mut guard = slot
+        .lock()
+        .map_err(|_| PyValueError::new_err(format!("{what} lock poisoned")))?;
+    let open = guard.as_mut().ok_or_else(|| to_py(closed()))?;
+    f(open)
+}
+
 /// A file object's exception as an `io::Error` that keeps it (to_py raises it
 /// as the cause), of the kind its errno says.
 fn io_err(e: PyErr) -> io::Error {
@@ -421,36 +437,32 @@ impl NativeJoiner {
                 part.get_type().name()?
             ))));
         };
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("joiner lock poisoned"))?;
-        let joiner = guard
-            .as_mut()
-            .ok_or_else(|| to_py(Error::Failed("the joiner is closed".into())))?;
-        let result = match source {
-            PartSource::Bytes(b) => py.detach(|| joiner.append_part(io::Cursor::new(b), name)),
-            PartSource::Path(p) => py.detach(|| {
-                if p.is_dir() {
-                    return Err(Error::InvalidPart {
-                        index: joiner.parts(),
-                        name: name.to_string(),
-                        message: "it is a directory, not a movie file".into(),
-                    });
-                }
-                let f = std::fs::File::open(&p).map_err(|e| {
-                    Error::Io(IoContext::wrap(
-                        e,
-                        format_args!("cannot open part {}", p.display()),
-                        Some(&p),
-                    ))
-                })?;
-                joiner.append_part(io::BufReader::new(f), name)
-            }),
-            // Each read takes the GIL itself.
-            PartSource::File(f) => py.detach(|| joiner.append_part(f, name)),
-        };
-        result.map_err(to_py)
+        let closed = || Error::Failed("the joiner is closed".into());
+        with_open(&self.inner, "joiner", closed, |joiner| {
+            let result = match source {
+                PartSource::Bytes(b) => py.detach(|| joiner.append_part(io::Cursor::new(b), name)),
+                PartSource::Path(p) => py.detach(|| {
+                    if p.is_dir() {
+                        return Err(Error::InvalidPart {
+                            index: joiner.parts(),
+                            name: name.to_string(),
+                            message: "it is a directory, not a movie file".into(),
+                        });
+                    }
+                    let f = std::fs::File::open(&p).map_err(|e| {
+                        Error::Io(IoContext::wrap(
+                            e,
+                            format_args!("cannot open part {}", p.display()),
+                            Some(&p),
+                        ))
+                    })?;
+                    joiner.append_part(io::BufReader::new(f), name)
+                }),
+                // Each read takes the GIL itself.
+                PartSource::File(f) => py.detach(|| joiner.append_part(f, name)),
+            };
+            result.map_err(to_py)
+        })
     }
 
     /// Parts joined so far.

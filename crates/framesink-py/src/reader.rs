@@ -10,7 +10,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::{to_py, PyFile};
+use crate::{to_py, with_open, PyFile};
 
 #[pyclass(module = "framesink._framesink")]
 pub(crate) struct NativeReader {
@@ -19,16 +19,12 @@ pub(crate) struct NativeReader {
 
 impl NativeReader {
     fn with<T>(&self, f: impl FnOnce(&mut Reader) -> PyResult<T>) -> PyResult<T> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("reader lock poisoned"))?;
-        let reader = guard.as_mut().ok_or_else(|| {
-            to_py(Error::InvalidConfig(
-                "the reader is closed; open the movie again".into(),
-            ))
-        })?;
-        f(reader)
+        with_open(
+            &self.inner,
+            "reader",
+            || Error::InvalidConfig("the reader is closed; open the movie again".into()),
+            f,
+        )
     }
 }
 
