@@ -154,7 +154,8 @@ impl NativeReader {
             // the GIL is released while it is written, but no Python code
             // holds it (read() made it and waits for this call).
             let buf = unsafe { out.as_slice_mut()? };
-            py.detach(|| r.read_into(first, buf, threads)).map_err(to_py)
+            py.detach(|| r.read_into(first, buf, threads))
+                .map_err(to_py)
         })
     }
 

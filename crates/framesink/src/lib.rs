@@ -35,7 +35,7 @@ pub(crate) mod testing;
 mod writer;
 
 pub use config::{Codec, ColorMatrix, Container, Rational, WriterConfig};
-pub use decode::Colour;
+pub use decode::ColorTags;
 pub use error::{Error, IoContext, Result};
 pub use frame::{Frame, PixelLayout, Timestamp};
 pub use metadata::Metadata;

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::color::unpack::{unpack, OUTPUT_LAYOUTS};
 use crate::config::{Codec, Rational};
-use crate::decode::{self, Colour, Decoder, Image};
+use crate::decode::{self, ColorTags, Decoder, Image};
 use crate::demux::{self, DemuxError, Demuxer, SampleEntry};
 use crate::error::{Error, IoContext, Result};
 use crate::frame::{PixelLayout, Timestamp};
@@ -65,7 +65,7 @@ pub struct Props {
     /// Where the last frame ends, in ticks.
     pub duration: u64,
     /// The colour tags the pixels are decoded with (H.273 code points).
-    pub color: Colour,
+    pub color: ColorTags,
     /// The metadata as written (title, ...).
     pub metadata: Metadata,
     /// GIF and APNG: how many times the animation plays (`None`: forever).

@@ -5,7 +5,7 @@
 //! conversion, green half a level high on average (measured on H.264
 //! frames against ffmpeg's planes).
 
-use crate::decode::{Colour, Image};
+use crate::decode::{ColorTags, Image};
 use crate::frame::PixelLayout;
 
 /// The layouts a reader gives.
@@ -22,7 +22,7 @@ pub(crate) const OUTPUT_LAYOUTS: [PixelLayout; 7] = [
 /// Kr and Kb of the matrix a stream's tags name. Untagged video (2,
 /// "unspecified") is taken as BT.601, as ffmpeg, OpenCV and imageio take
 /// it; framesink's own movies are always tagged.
-pub(crate) fn kr_kb(colour: Colour) -> (f64, f64) {
+pub(crate) fn kr_kb(colour: ColorTags) -> (f64, f64) {
     match colour.matrix {
         1 => (0.2126, 0.0722),
         9 | 10 => (0.2627, 0.0593),
@@ -44,7 +44,7 @@ struct Tables {
 }
 
 impl Tables {
-    fn new(colour: Colour) -> Self {
+    fn new(colour: ColorTags) -> Self {
         let (kr, kb) = kr_kb(colour);
         let kg = 1.0 - kr - kb;
         let (y0, ys, cs) = if colour.full_range {
@@ -113,7 +113,7 @@ fn yuv420_to_rgb(
 /// given as they are, only for YUV pictures.
 pub(crate) fn unpack(
     image: &Image,
-    colour: Colour,
+    colour: ColorTags,
     layout: PixelLayout,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
@@ -209,8 +209,8 @@ pub(crate) fn rgb_to_gray(r: u8, g: u8, b: u8) -> u8 {
 mod tests {
     use super::*;
 
-    fn colour(matrix: u8, full_range: bool) -> Colour {
-        Colour {
+    fn colour(matrix: u8, full_range: bool) -> ColorTags {
+        ColorTags {
             primaries: matrix,
             transfer: matrix,
             matrix,
@@ -299,7 +299,7 @@ mod tests {
             data: vec![10, 20, 30, 255, 200, 100, 0, 0],
         };
         let mut out = Vec::new();
-        let c = Colour::default();
+        let c = ColorTags::default();
         unpack(&image, c, PixelLayout::Rgb8, &mut out).unwrap();
         assert_eq!(out, [10, 20, 30, 200, 100, 0]);
         unpack(&image, c, PixelLayout::Bgra8, &mut out).unwrap();

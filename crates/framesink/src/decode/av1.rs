@@ -29,7 +29,7 @@ use rav1d::Dav1dResult;
 
 use super::copy_plane;
 
-use super::{Colour, DecodeError, Decoder, Description, Image};
+use super::{ColorTags, DecodeError, Decoder, Description, Image};
 use crate::encode::{CodecConfig, Packet};
 use crate::stream::StreamInfo;
 
@@ -106,7 +106,7 @@ pub(crate) fn describe(config: &CodecConfig) -> Result<Description, DecodeError>
         2 => "Professional".to_string(),
         p => format!("profile {p}"),
     };
-    let colour = (seq.color_description_present != 0).then(|| Colour {
+    let colour = (seq.color_description_present != 0).then(|| ColorTags {
         // H.273 code points, as AV1 codes them; all fit a byte.
         primaries: seq.pri.try_into().unwrap_or(2),
         transfer: seq.trc.try_into().unwrap_or(2),
@@ -641,7 +641,7 @@ mod tests {
                 coded_width: 64,
                 coded_height: 48,
                 // rav1e's tags for BT.709 limited range.
-                colour: Some(Colour {
+                colour: Some(ColorTags {
                     primaries: 1,
                     transfer: 1,
                     matrix: 1,

@@ -9,7 +9,7 @@ use std::ptr;
 
 use openh264_sys2 as sys;
 
-use super::{copy_plane, Colour, DecodeError, Decoder, Description, Image};
+use super::{copy_plane, ColorTags, DecodeError, Decoder, Description, Image};
 use crate::encode::{CodecConfig, Packet};
 use crate::mux::avc::unescape;
 use crate::stream::StreamInfo;
@@ -72,7 +72,7 @@ struct Sps {
     /// The sample aspect ratio (width, height), where the VUI gives it.
     sample_aspect: Option<(u16, u16)>,
     /// The VUI's video signal type, where it has one.
-    colour: Option<Colour>,
+    colour: Option<ColorTags>,
 }
 
 /// An SPS that ends or holds a value H.264 does not allow.
@@ -324,9 +324,9 @@ impl Sps {
         if r.flag("video_signal_type_present_flag")? {
             r.bits(3, "video_format")?;
             let full_range = r.flag("video_full_range_flag")?;
-            let mut colour = Colour {
+            let mut colour = ColorTags {
                 full_range,
-                ..Colour::default()
+                ..ColorTags::default()
             };
             if r.flag("colour_description_present_flag")? {
                 colour.primaries = r.bits(8, "colour_primaries")? as u8;
@@ -1140,7 +1140,7 @@ mod tests {
             assert_eq!(description.profile, "High");
             assert_eq!(description.bit_depth, 8);
             assert_eq!((description.coded_width, description.coded_height), coded);
-            let bt709 = Colour {
+            let bt709 = ColorTags {
                 primaries: 1,
                 transfer: 1,
                 matrix: 1,
@@ -1594,7 +1594,7 @@ mod tests {
         );
         assert_eq!(x264.sample_aspect, Some((4, 3)));
         assert_eq!(x264.profile_name(), "High");
-        let bt709 = Colour {
+        let bt709 = ColorTags {
             primaries: 1,
             transfer: 1,
             matrix: 1,
@@ -1662,7 +1662,7 @@ mod tests {
                 bit_depth: 8,
                 coded_width: 1920,
                 coded_height: 1088,
-                colour: Some(Colour {
+                colour: Some(ColorTags {
                     primaries: 9,
                     transfer: 16,
                     matrix: 9,
@@ -1680,7 +1680,7 @@ mod tests {
             poc: Poc::Frames,
             ..Default::default()
         };
-        assert_eq!(plain.describe().unwrap().colour, Some(Colour::default()));
+        assert_eq!(plain.describe().unwrap().colour, Some(ColorTags::default()));
         assert_eq!(sample_aspect(&plain.config()), Some((4, 3)));
         assert_eq!(SpsFields::default().describe().unwrap().colour, None);
 

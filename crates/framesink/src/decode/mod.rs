@@ -55,7 +55,7 @@ impl Image {
 /// codec's VUI or sequence header; else the container's `colr`; else the
 /// defaults a player assumes). Code points of ITU-T H.273.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Colour {
+pub struct ColorTags {
     /// Colour primaries (1: BT.709, 6: SMPTE 170M, 9: BT.2020, 2: unspecified).
     pub primaries: u8,
     /// Transfer characteristics (1: BT.709, 13: sRGB, 16: PQ, 18: HLG).
@@ -67,10 +67,10 @@ pub struct Colour {
     pub full_range: bool,
 }
 
-impl Default for Colour {
+impl Default for ColorTags {
     /// Untagged video: "unspecified" (2) everywhere, limited range.
     fn default() -> Self {
-        Colour {
+        ColorTags {
             primaries: 2,
             transfer: 2,
             matrix: 2,
@@ -91,7 +91,7 @@ pub(crate) struct Description {
     pub(crate) coded_width: u32,
     pub(crate) coded_height: u32,
     /// The colour tags in the stream itself, where it has them.
-    pub(crate) colour: Option<Colour>,
+    pub(crate) colour: Option<ColorTags>,
 }
 
 /// Why a stream cannot be decoded, as a sentence for the caller to put

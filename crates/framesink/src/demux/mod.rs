@@ -12,7 +12,7 @@ pub(crate) mod testing;
 
 use std::io;
 
-use crate::decode::Colour;
+use crate::decode::ColorTags;
 #[cfg(any(feature = "gif", feature = "apng"))]
 use crate::encode::Dispose;
 use crate::encode::Packet;
@@ -137,7 +137,7 @@ impl From<io::Error> for DemuxError {
 pub(crate) struct Opened {
     pub(crate) demuxer: Box<dyn Demuxer + Send>,
     /// The container's colour tags (MP4 `colr`), where it has them.
-    pub(crate) colour: Option<Colour>,
+    pub(crate) colour: Option<ColorTags>,
     /// Whether the pictures have transparency.
     pub(crate) alpha: bool,
     /// The metadata as written.

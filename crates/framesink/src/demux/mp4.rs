@@ -12,7 +12,7 @@ use mp4_atom::{Codec as StsdCodec, Colr, Decode, FourCC, Moof, Moov, StszSamples
 pub(crate) use super::Mode;
 use super::{DemuxError, Demuxer, SampleEntry};
 use crate::config::{Codec, ColorMatrix};
-use crate::decode::Colour;
+use crate::decode::ColorTags;
 use crate::encode::{CodecConfig, Packet};
 use crate::metadata::Metadata;
 use crate::stream::StreamInfo;
@@ -49,7 +49,7 @@ pub(crate) struct Mp4Demuxer<R> {
     reader: R,
     info: StreamInfo,
     /// The track's `colr` (nclx) tags, where it has them.
-    colour: Option<Colour>,
+    colour: Option<ColorTags>,
     /// The tags as written (read mode).
     metadata: Metadata,
     samples: Vec<Sample>,
@@ -454,7 +454,7 @@ fn codec_name(codec: &StsdCodec) -> String {
 }
 
 /// The `colr` (nclx) tags of the first sample description, if any.
-fn colour_of(moov: &Moov, track: usize) -> Option<Colour> {
+fn colour_of(moov: &Moov, track: usize) -> Option<ColorTags> {
     let entry = moov.trak[track].mdia.minf.stbl.stsd.codecs.first()?;
     let colr = match entry {
         StsdCodec::Avc1(a) => a.colr.as_ref(),
@@ -467,7 +467,7 @@ fn colour_of(moov: &Moov, track: usize) -> Option<Colour> {
             transfer_characteristics,
             matrix_coefficients,
             full_range_flag,
-        } => Some(Colour {
+        } => Some(ColorTags {
             primaries: u8::try_from(*colour_primaries).unwrap_or(2),
             transfer: u8::try_from(*transfer_characteristics).unwrap_or(2),
             matrix: u8::try_from(*matrix_coefficients).unwrap_or(2),
@@ -796,7 +796,7 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
     }
 
     /// The track's `colr` tags, where it has them.
-    pub(crate) fn colour(&self) -> Option<Colour> {
+    pub(crate) fn colour(&self) -> Option<ColorTags> {
         self.colour
     }
 }
