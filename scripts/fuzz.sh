@@ -57,6 +57,8 @@ for t in "${targets[@]}"; do
   status=0
   # The scratch corpus first: libFuzzer writes new inputs into the first
   # directory only, so the seeds stay as committed.
+  # rav1d leaks a few bytes a decoded AV1 picture (fuzz/lsan-suppressions.txt).
+  LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan-suppressions.txt" \
   "$bin/$t" "$work/$t" "fuzz/corpus/$t" \
     -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
     -max_len="$(max_len "$t")" -print_final_stats=1 \

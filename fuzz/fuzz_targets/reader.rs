@@ -6,7 +6,7 @@
 //! must match its props.
 #![no_main]
 
-use framesink::{PixelLayout, Reader};
+use framesink::{Codec, PixelLayout, Reader};
 use libfuzzer_sys::fuzz_target;
 
 /// The most frames decoded of one input (the seeds hold a few dozen).
@@ -22,6 +22,15 @@ fn read_all(bytes: &[u8], layout: PixelLayout) {
         assert!(p.timestamps.windows(2).all(|t| t[0] < t[1]), "times increase");
         (p.width, p.height, p.frames)
     };
+    // rav1d 1.1.0 panics inside dav1d_send_data on some damaged AV1 streams
+    // (an unwrap in rav1d_submit_frame's error path), which aborts the
+    // process: its Rust API that could be caught is crate-private.
+    // fuzz/known/rav1d-abort.mp4 is one; docs/bad-inputs.md row 444 (WRONG)
+    // and test_read.py keep it in view. AV1 is opened and described here,
+    // not decoded, until rav1d is fixed.
+    if reader.props().codec == Codec::Av1 {
+        return;
+    }
     if reader.set_layout(layout).is_err() {
         return;
     }

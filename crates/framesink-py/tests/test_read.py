@@ -444,6 +444,20 @@ def test_other_codecs_and_containers_are_named(tmp_path: Path) -> None:
         framesink.read(b"")
 
 
+def test_a_damaged_av1_stream_aborts_the_process_WRONG() -> None:
+    """WRONG (docs/bad-inputs.md row 444): rav1d 1.1.0 panics inside dav1d_send_data on
+    this damaged AV1 stream (found by the reader fuzz target), and a panic cannot leave
+    a C-ABI function: the process aborts. Its catchable Rust API is crate-private. A
+    fix (a rav1d release, or decoding in a child process) makes this test fail."""
+    movie = Path(__file__).resolve().parents[3] / "fuzz" / "known" / "rav1d-abort.mp4"
+    assert framesink.Reader(movie).props.codec == "av1"  # it opens and describes
+    run = subprocess.run(
+        [*CLI, "decode", str(movie), "-o", "/dev/null"], capture_output=True, check=False
+    )
+    assert run.returncode == -6, run.returncode  # SIGABRT
+    assert b"rav1d" in run.stderr and b"panic in a function that cannot unwind" in run.stderr
+
+
 def test_bad_arguments_name_the_value(h264: tuple[Path, np.ndarray], tmp_path: Path) -> None:
     path = h264[0]
     with pytest.raises(FileNotFoundError):

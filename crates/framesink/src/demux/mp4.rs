@@ -83,9 +83,13 @@ fn top_boxes<R: Read + Seek>(
     while pos < len {
         let left = len - pos;
         if left < 8 {
-            return Err(format!(
+            let cut = format!(
                 "it is truncated: {left} stray bytes at byte {pos}, too few for a box header"
-            ));
+            );
+            if mode == Mode::Join {
+                return Err(cut);
+            }
+            return Ok((boxes, Some(cut)));
         }
         let mut h = [0u8; 16];
         r.seek(SeekFrom::Start(pos)).map_err(|e| e.to_string())?;
