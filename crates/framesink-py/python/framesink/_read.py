@@ -200,11 +200,12 @@ class Reader:
     def __getitem__(self, index: int | slice | Sequence[int]) -> np.ndarray:
         """``r[i]`` is one frame; ``r[a:b:c]`` and ``r[[i, j, ...]]`` stack frames."""
         if isinstance(index, slice):
-            indices: Sequence[int] = range(*index.indices(len(self)))
-            if indices.step == 1 and len(indices) > 1:
-                out = self._empty(len(indices))
-                self._native.read_into(indices.start, out.reshape(-1))
+            span = range(*index.indices(len(self)))
+            if span.step == 1 and len(span) > 1:
+                out = self._empty(len(span))
+                self._native.read_into(span.start, out.reshape(-1))
                 return out
+            indices: Sequence[int] = span
         elif isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
             out = self._empty()
             self._frame(self._check(index), out)
