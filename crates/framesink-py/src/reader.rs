@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use framesink::{DecodedFrame, Error, PixelLayout, Reader};
+use framesink::{Error, PixelLayout, Reader};
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -26,24 +26,6 @@ impl NativeReader {
             f,
         )
     }
-}
-
-/// Copies a frame's pixels into `out`, a C-contiguous uint8 array of exactly
-/// its size; returns (index, pts, keyframe).
-fn copy_into(frame: &DecodedFrame, out: &Bound<'_, PyArray1<u8>>) -> PyResult<(u64, u64, bool)> {
-    if !out.is_c_contiguous() || out.len() != frame.data.len() {
-        return Err(PyValueError::new_err(format!(
-            "the output buffer holds {} bytes (contiguous: {}); frame {} has {}",
-            out.len(),
-            out.is_c_contiguous(),
-            frame.index,
-            frame.data.len()
-        )));
-    }
-    // SAFETY: the array is C-contiguous, of exactly this length, and this
-    // thread holds the GIL, so no Python code touches it while we write.
-    unsafe { out.as_slice_mut()? }.copy_from_slice(&frame.data);
-    Ok((frame.index, frame.pts, frame.keyframe))
 }
 
 #[pymethods]
@@ -117,33 +99,9 @@ impl NativeReader {
         self.with(|r| r.set_layout(layout).map_err(to_py))
     }
 
-    /// Decodes the next frame into `out`; None after the last.
-    fn next_into(
-        &self,
-        py: Python<'_>,
-        out: &Bound<'_, PyArray1<u8>>,
-    ) -> PyResult<Option<(u64, u64, bool)>> {
-        self.with(|r| {
-            let frame = py.detach(|| r.next_frame()).map_err(to_py)?;
-            frame.map(|f| copy_into(&f, out)).transpose()
-        })
-    }
-
-    /// Decodes frame `index` into `out`.
-    fn frame_into(
-        &self,
-        py: Python<'_>,
-        index: u64,
-        out: &Bound<'_, PyArray1<u8>>,
-    ) -> PyResult<(u64, u64, bool)> {
-        self.with(|r| {
-            let frame = py.detach(|| r.frame(index)).map_err(to_py)?;
-            copy_into(&frame, out)
-        })
-    }
-
-    /// Decodes frames `first` onward into `out` (a whole number of frames),
-    /// on one thread per core, each decoding its own run of GOPs.
+    /// Decodes frames `first` onward into `out` (a whole number of frames:
+    /// one, for indexing and iteration), on one thread per core, each
+    /// decoding its own run of GOPs.
     fn read_into(&self, py: Python<'_>, first: u64, out: &Bound<'_, PyArray1<u8>>) -> PyResult<()> {
         if !out.is_c_contiguous() {
             return Err(PyValueError::new_err("the output buffer is not contiguous"));

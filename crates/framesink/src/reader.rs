@@ -302,14 +302,12 @@ impl Reader {
     fn read_run(&mut self, first: u64, out: &mut [u8]) -> Result<()> {
         let size = self.frame_bytes();
         for (k, slot) in out.chunks_exact_mut(size).enumerate() {
-            let frame = if k == 0 {
-                self.frame(first)?
-            } else {
-                self.next_frame()?.ok_or_else(|| {
-                    self.decode_error(format!("it ended before frame {}", first + k as u64))
-                })?
-            };
-            slot.copy_from_slice(&frame.data);
+            let index = first as usize + k;
+            if k == 0 {
+                self.seek(index)?;
+            }
+            let image = self.take()?;
+            self.unpack_into(index, &image, slot)?;
         }
         Ok(())
     }
@@ -498,19 +496,30 @@ impl Reader {
     /// Positions the reader so that the next picture taken is `index`.
     fn seek(&mut self, index: usize) -> Result<()> {
         let target = self.order[index];
-        let key = self.start_before(target)?;
-        // Onward from here when the keyframe is not past the next picture.
-        let onward = index >= self.next && self.rank[key] <= self.next;
-        if !onward {
-            let mut discard = Vec::new();
-            self.decoder
-                .flush(&mut discard)
-                .map_err(|e| self.decode_error(e.0))?;
-            self.demuxer.seek(key).map_err(|e| self.demux_error(e))?;
-            self.fed = key;
-            self.pending.clear();
-            self.ended = false;
-            self.next = self.rank[key];
+        // The last sync sample at or before the target: frames asked for in
+        // order (r[i] after r[i - 1]) decode on with no packet read to check.
+        let sync = self.samples[..=target]
+            .iter()
+            .rposition(|s| s.keyframe)
+            .unwrap_or(0);
+        // Onward from here when decoding can start no later than the next
+        // picture: checked by the sync flags first, by the packets (an IDR?)
+        // only when a sync sample lies between.
+        let reaches =
+            |reader: &Self, key: usize| index >= reader.next && reader.rank[key] <= reader.next;
+        if !reaches(self, sync) {
+            let key = self.start_before(target)?;
+            if !reaches(self, key) {
+                let mut discard = Vec::new();
+                self.decoder
+                    .flush(&mut discard)
+                    .map_err(|e| self.decode_error(e.0))?;
+                self.demuxer.seek(key).map_err(|e| self.demux_error(e))?;
+                self.fed = key;
+                self.pending.clear();
+                self.ended = false;
+                self.next = self.rank[key];
+            }
         }
         while self.next < index {
             self.take()?;
@@ -588,6 +597,23 @@ impl Reader {
     }
 
     fn deliver(&self, index: usize, image: &Image) -> Result<DecodedFrame> {
+        let mut data = vec![0u8; self.frame_bytes()];
+        self.unpack_into(index, image, &mut data)?;
+        let d = self.order[index];
+        Ok(DecodedFrame {
+            index: index as u64,
+            pts: self.props.timestamps[index],
+            timescale: self.props.timescale,
+            keyframe: self.samples[d].keyframe,
+            width: self.props.width,
+            height: self.props.height,
+            layout: self.layout,
+            data,
+        })
+    }
+
+    /// Picture `index` in the reader's layout into `out` (one frame's bytes).
+    fn unpack_into(&self, index: usize, image: &Image, out: &mut [u8]) -> Result<()> {
         let (width, height) = image.size();
         if (width, height) != (self.props.width, self.props.height) {
             return Err(self.decode_error(format!(
@@ -595,20 +621,7 @@ impl Reader {
                 self.props.width, self.props.height
             )));
         }
-        let mut data = Vec::new();
-        unpack(image, self.props.color, self.layout, &mut data)
-            .map_err(|e| self.decode_error(e))?;
-        let d = self.order[index];
-        Ok(DecodedFrame {
-            index: index as u64,
-            pts: self.props.timestamps[index],
-            timescale: self.props.timescale,
-            keyframe: self.samples[d].keyframe,
-            width,
-            height,
-            layout: self.layout,
-            data,
-        })
+        unpack(image, self.props.color, self.layout, out).map_err(|e| self.decode_error(e))
     }
 
     fn decode_error(&self, message: String) -> Error {

@@ -173,17 +173,13 @@ class Reader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Every frame from the first, decoding one at a time (memory stays flat)."""
-        out = self._empty()
-        self._frame(0, out)  # back to the start, wherever indexing left the reader
-        yield out
-        while True:
+        for i in range(len(self)):
             out = self._empty()
-            if self._native.next_into(out.reshape(-1)) is None:
-                return
+            self._frame(i, out)  # in order: decodes on, no seek
             yield out
 
     def _frame(self, index: int, out: np.ndarray) -> None:
-        self._native.frame_into(index, out.reshape(-1))
+        self._native.read_into(index, out.reshape(-1))
 
     def _check(self, index: Any) -> int:
         if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):

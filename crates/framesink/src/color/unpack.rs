@@ -108,73 +108,76 @@ fn yuv420_to_rgb(
     }
 }
 
-/// Writes `image` into `out` (cleared first) in `layout`, one packed row
-/// after another. `layout` is one of [`OUTPUT_LAYOUTS`]; YUV planes are
-/// given as they are, only for YUV pictures.
+/// Writes `image` into `out`, which holds exactly one frame in `layout`
+/// (rows packed), so a reader writes straight into its caller's buffer.
+/// `layout` is one of [`OUTPUT_LAYOUTS`]; YUV planes are given as they are,
+/// only for YUV pictures.
 pub(crate) fn unpack(
     image: &Image,
     colour: ColorTags,
     layout: PixelLayout,
-    out: &mut Vec<u8>,
+    out: &mut [u8],
 ) -> Result<(), String> {
-    out.clear();
     let (w, h) = image.size();
-    let pixels = w as usize * h as usize;
     match image {
-        Image::Yuv420 { y, u, v, .. } => {
-            if layout == PixelLayout::Yuv420p {
-                out.reserve(y.len() + u.len() + v.len());
-                out.extend_from_slice(y);
-                out.extend_from_slice(u);
-                out.extend_from_slice(v);
-                return Ok(());
+        Image::Yuv420 { y, u, v, .. } => match layout {
+            PixelLayout::Yuv420p => {
+                let (oy, rest) = out.split_at_mut(y.len());
+                let (ou, ov) = rest.split_at_mut(u.len());
+                oy.copy_from_slice(y);
+                ou.copy_from_slice(u);
+                ov.copy_from_slice(v);
             }
-            if matches!(layout, PixelLayout::Gray8 | PixelLayout::GrayAlpha8) {
-                let alpha = layout == PixelLayout::GrayAlpha8;
-                out.reserve(pixels * (1 + alpha as usize));
-                for &luma in y.iter() {
-                    out.push(luma_to_gray(luma, colour.full_range));
-                    if alpha {
-                        out.push(255);
-                    }
+            PixelLayout::Gray8 => {
+                for (o, &luma) in out.iter_mut().zip(y) {
+                    *o = luma_to_gray(luma, colour.full_range);
                 }
-                return Ok(());
             }
-            let (order, alpha): ([usize; 3], bool) = match layout {
-                PixelLayout::Rgb8 => ([0, 1, 2], false),
-                PixelLayout::Rgba8 => ([0, 1, 2], true),
-                PixelLayout::Bgr8 => ([2, 1, 0], false),
-                PixelLayout::Bgra8 => ([2, 1, 0], true),
-                other => return Err(format!("cannot give {other:?}")),
-            };
-            let table = Tables::new(colour);
-            out.resize(pixels * (3 + alpha as usize), 0);
-            yuv420_to_rgb(&table, (y, u, v), w as usize, h as usize, order, alpha, out);
-            Ok(())
-        }
+            PixelLayout::GrayAlpha8 => {
+                for (o, &luma) in out.chunks_exact_mut(2).zip(y) {
+                    o.copy_from_slice(&[luma_to_gray(luma, colour.full_range), 255]);
+                }
+            }
+            PixelLayout::Rgb8 | PixelLayout::Rgba8 | PixelLayout::Bgr8 | PixelLayout::Bgra8 => {
+                let order = if matches!(layout, PixelLayout::Rgb8 | PixelLayout::Rgba8) {
+                    [0, 1, 2]
+                } else {
+                    [2, 1, 0]
+                };
+                let alpha = layout.channels() == 4;
+                let table = Tables::new(colour);
+                yuv420_to_rgb(&table, (y, u, v), w as usize, h as usize, order, alpha, out);
+            }
+            other => return Err(format!("cannot give {other:?}")),
+        },
         Image::Rgba { data, .. } => {
             let rgba = data.chunks_exact(4);
             match layout {
-                PixelLayout::Rgba8 => out.extend_from_slice(data),
+                PixelLayout::Rgba8 => out.copy_from_slice(data),
                 PixelLayout::Rgb8 => {
-                    out.reserve(pixels * 3);
-                    rgba.for_each(|p| out.extend_from_slice(&p[..3]));
+                    for (o, p) in out.chunks_exact_mut(3).zip(rgba) {
+                        o.copy_from_slice(&p[..3]);
+                    }
                 }
                 PixelLayout::Bgr8 => {
-                    out.reserve(pixels * 3);
-                    rgba.for_each(|p| out.extend_from_slice(&[p[2], p[1], p[0]]));
+                    for (o, p) in out.chunks_exact_mut(3).zip(rgba) {
+                        o.copy_from_slice(&[p[2], p[1], p[0]]);
+                    }
                 }
                 PixelLayout::Bgra8 => {
-                    out.reserve(pixels * 4);
-                    rgba.for_each(|p| out.extend_from_slice(&[p[2], p[1], p[0], p[3]]));
+                    for (o, p) in out.chunks_exact_mut(4).zip(rgba) {
+                        o.copy_from_slice(&[p[2], p[1], p[0], p[3]]);
+                    }
                 }
                 PixelLayout::Gray8 => {
-                    out.reserve(pixels);
-                    rgba.for_each(|p| out.push(rgb_to_gray(p[0], p[1], p[2])));
+                    for (o, p) in out.iter_mut().zip(rgba) {
+                        *o = rgb_to_gray(p[0], p[1], p[2]);
+                    }
                 }
                 PixelLayout::GrayAlpha8 => {
-                    out.reserve(pixels * 2);
-                    rgba.for_each(|p| out.extend_from_slice(&[rgb_to_gray(p[0], p[1], p[2]), p[3]]));
+                    for (o, p) in out.chunks_exact_mut(2).zip(rgba) {
+                        o.copy_from_slice(&[rgb_to_gray(p[0], p[1], p[2]), p[3]]);
+                    }
                 }
                 PixelLayout::Yuv420p => {
                     return Err(
@@ -184,9 +187,9 @@ pub(crate) fn unpack(
                 }
                 other => return Err(format!("cannot give {other:?}")),
             }
-            Ok(())
         }
     }
+    Ok(())
 }
 
 /// A luma sample as a full-range gray level: limited range (16-235) is
@@ -254,7 +257,7 @@ mod tests {
         };
         for (code, kr, kb) in [(1, 0.2126, 0.0722), (6, 0.299, 0.114), (9, 0.2627, 0.0593)] {
             for full in [false, true] {
-                let mut out = Vec::new();
+                let mut out = vec![0u8; (w * h * 3) as usize];
                 unpack(&image, colour(code, full), PixelLayout::Rgb8, &mut out).unwrap();
                 let mut within = 0usize;
                 for row in 0..h as usize {
@@ -298,14 +301,17 @@ mod tests {
             height: 1,
             data: vec![10, 20, 30, 255, 200, 100, 0, 0],
         };
-        let mut out = Vec::new();
         let c = ColorTags::default();
+        let mut out = [0u8; 6];
         unpack(&image, c, PixelLayout::Rgb8, &mut out).unwrap();
         assert_eq!(out, [10, 20, 30, 200, 100, 0]);
+        let mut out = [0u8; 8];
         unpack(&image, c, PixelLayout::Bgra8, &mut out).unwrap();
         assert_eq!(out, [30, 20, 10, 255, 0, 100, 200, 0]);
+        let mut out = [0u8; 2];
         unpack(&image, c, PixelLayout::Gray8, &mut out).unwrap();
         assert_eq!(out, [rgb_to_gray(10, 20, 30), rgb_to_gray(200, 100, 0)]);
+        let mut out = [0u8; 3];
         let e = unpack(&image, c, PixelLayout::Yuv420p, &mut out).unwrap_err();
         assert!(e.contains("not YUV planes"), "{e}");
     }

@@ -167,7 +167,12 @@ fn box_bytes<R: Read + Seek>(r: &mut R, b: &TopBox, max: u64) -> Check<Vec<u8>> 
 }
 
 fn read_box<R: Read + Seek, T: Decode>(r: &mut R, b: &TopBox, max: u64, mode: Mode) -> Check<T> {
-    let mut buf = box_bytes(r, b, max)?;
+    parse_box(box_bytes(r, b, max)?, b, mode)
+}
+
+/// Decodes the bytes `buf` of the top-level box `b`, with the boxes it
+/// does not use blanked first (see [`blank_user_data`]).
+fn parse_box<T: Decode>(mut buf: Vec<u8>, b: &TopBox, mode: Mode) -> Check<T> {
     if &b.kind == b"moov" {
         blank_user_data(&mut buf);
     }
@@ -708,15 +713,16 @@ impl<R: Read + Seek> Mp4Demuxer<R> {
                 format!("it has {n} 'moov' boxes; an MP4 has one")
             }));
         };
-        let moov: Moov = read_box(r, moov_box, MAX_MOOV, mode)?;
+        let moov_bytes = box_bytes(r, moov_box, MAX_MOOV)?;
+        // The tags are read before parse_box blanks them (read mode only:
+        // a joined movie carries the joiner's).
+        let tags = (mode == Mode::Read).then(|| super::mp4_tags::tags(&moov_bytes));
+        let moov: Moov = parse_box(moov_bytes, moov_box, mode)?;
         let (mut info, trex, track_id, track) = stream_of(&moov, mode)?;
         let colour = colour_of(&moov, track);
-        let metadata = match mode {
-            Mode::Read => {
-                super::mp4_tags::tags(&box_bytes(r, moov_box, MAX_MOOV)?, moov.mvhd.creation_time)
-            }
-            Mode::Join => Metadata::default(),
-        };
+        let metadata = tags.map_or_else(Metadata::default, |t| {
+            super::mp4_tags::metadata(t, moov.mvhd.creation_time)
+        });
         let mut samples = Vec::new();
         table_samples(&moov, track, mode, limit, &mut samples)?;
         for b in boxes.iter().filter(|b| &b.kind == b"moof") {

@@ -45,9 +45,8 @@ fn item_text(item: &[u8]) -> Option<String> {
     matches!(kind, [0, 0, 0, 1] | [0, 0, 0, 0]).then(|| String::from_utf8_lossy(text).into_owned())
 }
 
-/// The tags of the `moov` box `moov` (whole, header included), and its
-/// creation time (seconds since 1904, 0 when unset).
-pub(crate) fn tags(moov: &[u8], creation_time: u64) -> Metadata {
+/// The tags (key, value) of the `moov` box `moov` (whole, header included).
+pub(crate) fn tags(moov: &[u8]) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let body = moov.get(8..).unwrap_or_default();
     let udta_ilst = child(body, b"udta")
@@ -79,13 +78,19 @@ pub(crate) fn tags(moov: &[u8], creation_time: u64) -> Metadata {
             }
         }
     }
+    pairs
+}
+
+/// The metadata of `tags` and the movie's creation time (seconds since
+/// 1904, 0 when unset).
+pub(crate) fn metadata(mut tags: Vec<(String, String)>, creation_time: u64) -> Metadata {
     if creation_time > MP4_EPOCH_OFFSET {
-        pairs.push((
+        tags.push((
             "creation_time".into(),
             format_utc(creation_time - MP4_EPOCH_OFFSET),
         ));
     }
-    Metadata::read(pairs)
+    Metadata::read(tags)
 }
 
 #[cfg(test)]
@@ -98,7 +103,7 @@ mod tests {
             0, 0, 0, 20, b'm', b'o', b'o', b'v', 0, 0, 0, 99, b'u', b'd', b't', b'a',
         ];
         for n in 0..=moov.len() {
-            assert!(tags(&moov[..n], 0).is_empty());
+            assert!(tags(&moov[..n]).is_empty());
         }
     }
 }
