@@ -79,30 +79,99 @@ fn level(v: i32) -> u8 {
 }
 
 /// Planar 4:2:0 to packed RGB in `order` (plus opaque alpha), each chroma
-/// sample for its 2x2 block.
+/// sample for its 2x2 block. One kernel for each order and alpha, so that
+/// the compiler sees the channel positions; on x86_64 it is compiled twice,
+/// the second time for AVX2, taken when the CPU has it.
 fn yuv420_to_rgb(
     t: &Tables,
-    (y, u, v): (&[u8], &[u8], &[u8]),
-    w: usize,
-    h: usize,
+    planes: (&[u8], &[u8], &[u8]),
+    (w, h): (usize, usize),
     order: [usize; 3],
     alpha: bool,
     out: &mut [u8],
 ) {
-    let channels = 3 + alpha as usize;
+    match (order[0], alpha) {
+        (0, false) => convert::<0, 2, 3>(t, planes, (w, h), out),
+        (0, true) => convert::<0, 2, 4>(t, planes, (w, h), out),
+        (_, false) => convert::<2, 0, 3>(t, planes, (w, h), out),
+        (_, true) => convert::<2, 0, 4>(t, planes, (w, h), out),
+    }
+}
+
+/// [`rows`] on the best instruction set this CPU has.
+fn convert<const R: usize, const B: usize, const N: usize>(
+    t: &Tables,
+    planes: (&[u8], &[u8], &[u8]),
+    size: (usize, usize),
+    out: &mut [u8],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked; nothing else is
+        // required of the caller.
+        return unsafe { rows_avx2::<R, B, N>(t, planes, size, out) };
+    }
+    rows::<R, B, N>(t, planes, size, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn rows_avx2<const R: usize, const B: usize, const N: usize>(
+    t: &Tables,
+    planes: (&[u8], &[u8], &[u8]),
+    size: (usize, usize),
+    out: &mut [u8],
+) {
+    rows::<R, B, N>(t, planes, size, out);
+}
+
+/// The conversion: the chroma terms of a row of 2x2 blocks are looked up
+/// once for both of its luma rows, then each pixel adds its luma's.
+/// `N` channels a pixel, red at `R`, green at 1, blue at `B`, alpha at 3.
+#[inline(always)]
+fn rows<const R: usize, const B: usize, const N: usize>(
+    t: &Tables,
+    (y, u, v): (&[u8], &[u8], &[u8]),
+    (w, h): (usize, usize),
+    out: &mut [u8],
+) {
     let cw = w.div_ceil(2);
-    for row in 0..h {
-        let luma = &y[row * w..(row + 1) * w];
-        let (cu, cv) = (&u[row / 2 * cw..][..cw], &v[row / 2 * cw..][..cw]);
-        let line = &mut out[row * w * channels..(row + 1) * w * channels];
-        for (col, (px, &l)) in line.chunks_exact_mut(channels).zip(luma).enumerate() {
-            let (uu, vv) = (cu[col / 2] as usize, cv[col / 2] as usize);
-            let yy = t.y[l as usize];
-            px[order[0]] = level(yy + t.r_v[vv]);
-            px[order[1]] = level(yy + t.g_u[uu] + t.g_v[vv]);
-            px[order[2]] = level(yy + t.b_u[uu]);
-            if alpha {
-                px[3] = 255;
+    let (mut red, mut green, mut blue) = (vec![0i32; cw], vec![0i32; cw], vec![0i32; cw]);
+    let pixel = |o: &mut [u8], luma: u8, r: i32, g: i32, b: i32| {
+        let l = t.y[luma as usize];
+        o[R] = level(l + r);
+        o[1] = level(l + g);
+        o[B] = level(l + b);
+        if N == 4 {
+            o[3] = 255;
+        }
+    };
+    let lines = out[..w * h * N].chunks_mut(2 * w * N);
+    for (block, (pair, (cu, cv))) in lines
+        .zip(u.chunks_exact(cw).zip(v.chunks_exact(cw)))
+        .enumerate()
+    {
+        for (i, (&cu, &cv)) in cu.iter().zip(cv).enumerate() {
+            red[i] = t.r_v[cv as usize];
+            green[i] = t.g_u[cu as usize] + t.g_v[cv as usize];
+            blue[i] = t.b_u[cu as usize];
+        }
+        for (k, line) in pair.chunks_mut(w * N).enumerate() {
+            let luma = &y[(2 * block + k) * w..][..w];
+            let two = line.chunks_exact_mut(2 * N).zip(luma.chunks_exact(2));
+            for ((o, l), ((&r, &g), &b)) in two.zip(red.iter().zip(&green).zip(&blue)) {
+                pixel(&mut o[..N], l[0], r, g, b);
+                pixel(&mut o[N..], l[1], r, g, b);
+            }
+            if w % 2 == 1 {
+                let i = cw - 1;
+                pixel(
+                    &mut line[(w - 1) * N..],
+                    luma[w - 1],
+                    red[i],
+                    green[i],
+                    blue[i],
+                );
             }
         }
     }
@@ -146,7 +215,14 @@ pub(crate) fn unpack(
                 };
                 let alpha = layout.channels() == 4;
                 let table = Tables::new(colour);
-                yuv420_to_rgb(&table, (y, u, v), w as usize, h as usize, order, alpha, out);
+                yuv420_to_rgb(
+                    &table,
+                    (y, u, v),
+                    (w as usize, h as usize),
+                    order,
+                    alpha,
+                    out,
+                );
             }
             other => return Err(format!("cannot give {other:?}")),
         },
@@ -277,6 +353,68 @@ mod tests {
                 }
                 let share = within as f64 / (w * h * 3) as f64;
                 assert_eq!(share, 1.0, "matrix {code} full {full}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_order_and_odd_sizes_match_the_per_pixel_formula() {
+        // Odd widths and heights have a last column or row that shares its
+        // chroma with nothing; each layout puts the channels in its place.
+        let c = colour(1, false);
+        let t = Tables::new(c);
+        for (w, h) in [(1usize, 1usize), (7, 5), (8, 3), (33, 17)] {
+            let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+            let y: Vec<u8> = (0..w * h).map(|i| (i * 37 % 256) as u8).collect();
+            let u: Vec<u8> = (0..cw * ch).map(|i| (i * 53 % 256) as u8).collect();
+            let v: Vec<u8> = (0..cw * ch).map(|i| (i * 71 % 256) as u8).collect();
+            let image = Image::Yuv420 {
+                width: w as u32,
+                height: h as u32,
+                y: y.clone(),
+                u: u.clone(),
+                v: v.clone(),
+            };
+            for layout in [
+                PixelLayout::Rgb8,
+                PixelLayout::Rgba8,
+                PixelLayout::Bgr8,
+                PixelLayout::Bgra8,
+            ] {
+                let n = layout.channels();
+                let mut out = vec![7u8; w * h * n];
+                unpack(&image, c, layout, &mut out).unwrap();
+                if layout == PixelLayout::Rgba8 {
+                    // The kernel as compiled for any CPU, not only for AVX2.
+                    let mut plain = vec![7u8; w * h * n];
+                    rows::<0, 2, 4>(&t, (&y, &u, &v), (w, h), &mut plain);
+                    assert_eq!(plain, out, "{w}x{h}");
+                }
+                for row in 0..h {
+                    for col in 0..w {
+                        let (l, k) = (y[row * w + col] as usize, row / 2 * cw + col / 2);
+                        let (cu, cv) = (u[k] as usize, v[k] as usize);
+                        let yy = t.y[l];
+                        let rgb = [
+                            level(yy + t.r_v[cv]),
+                            level(yy + t.g_u[cu] + t.g_v[cv]),
+                            level(yy + t.b_u[cu]),
+                        ];
+                        let mut want = match layout {
+                            PixelLayout::Rgb8 | PixelLayout::Rgba8 => rgb.to_vec(),
+                            _ => vec![rgb[2], rgb[1], rgb[0]],
+                        };
+                        if n == 4 {
+                            want.push(255);
+                        }
+                        let at = (row * w + col) * n;
+                        assert_eq!(
+                            out[at..at + n],
+                            want[..],
+                            "{layout:?} {w}x{h} at {col},{row}"
+                        );
+                    }
+                }
             }
         }
     }
