@@ -185,6 +185,23 @@ def test_indexing_seeks_to_the_same_pixels_as_reading_in_order(
     assert np.array_equal(framesink.read(path, index=slice(2, 5)), every[2:5])
 
 
+def test_many_frames_come_in_one_writable_array(tmp_path: Path) -> None:
+    # 24 frames of 320x240 RGB are 5.5 MB: a stack that large is laid out in
+    # pages of its own (not numpy's memory) and must behave as any array.
+    path = tmp_path / "big.mp4"
+    frames = smooth_frames(24, 240, 320)
+    framesink.write(path, frames, fps=24, keyframe_interval=6)
+    every = framesink.read(path)
+    assert every.shape == (24, 240, 320, 3) and every.nbytes > 1 << 22
+    assert every.flags.writeable and every.flags.c_contiguous and every.flags.aligned
+    with framesink.Reader(path) as r:
+        assert np.array_equal(np.stack(list(r)), every)
+        assert np.array_equal(r[3:20], every[3:20])
+    check_rgb_against_planes(path, every, matrix=1)
+    every[0] = 0
+    assert not every[0].any() and every[1].any()
+
+
 def test_gray_and_other_formats(h264: tuple[Path, np.ndarray]) -> None:
     path, _ = h264
     gray = framesink.read(path, format="gray")

@@ -6,7 +6,10 @@ this module turns its frames into arrays and answers Python's indexing.
 
 from __future__ import annotations
 
+import math
+import mmap
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -169,7 +172,19 @@ class Reader:
 
     def _empty(self, n: int | None = None) -> np.ndarray:
         shape = self._frame_shape if n is None else (n, *self._frame_shape)
-        return np.empty(shape, dtype=np.uint8)
+        size = math.prod(shape)
+        if size < _HUGE_PAGES_FROM or not sys.platform.startswith("linux"):
+            return np.empty(shape, dtype=np.uint8)
+        # Many frames on Linux: zeroed 4 KiB pages of a private anonymous
+        # mapping, not numpy's own memory, for which numpy asks the kernel for
+        # transparent huge pages from 4 MiB on. The decoding threads fault
+        # those in as they first write them, and on a virtual machine a fresh
+        # huge page can cost far more than its 512 small ones: reading 300
+        # frames of 720p (830 MB) took 1.2-1.9 s of system time in two runs
+        # of three, against 0.3-0.5 s on small pages
+        # (bench/results/2026-12-08-read-2.md).
+        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+        return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=np.uint8).reshape(shape)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Every frame from the first, decoding one at a time (memory stays flat)."""
@@ -230,6 +245,7 @@ class Reader:
         )
 
 
+_HUGE_PAGES_FROM = 1 << 22
 _FORMAT_ALLOWED = ", ".join(repr(f) for f in FORMATS)
 _INDEX_ALLOWED = "an int, a slice, or a list of ints"
 
