@@ -326,9 +326,17 @@ impl Reader {
         let demuxer = opened.demuxer;
         let info = demuxer.info().clone();
         let description = decode::describe(&info).map_err(|e| invalid(e.0))?;
-        // The pictures' size is the codec's (after its cropping); the
-        // container's may differ (a wrong or anamorphic tkhd).
-        let (width, height) = display_size(&info).unwrap_or((info.width, info.height));
+        // The pictures' size is the codec's (after its cropping; AV1's
+        // largest frame, which its frames are unless scaled); the
+        // container's may differ (a wrong or anamorphic tkhd). It is checked
+        // before any frame is allocated.
+        let (width, height) = display_size(&info)
+            .or_else(|| {
+                (info.codec == Codec::Av1 && description.coded_width > 0)
+                    .then_some((description.coded_width, description.coded_height))
+            })
+            .unwrap_or((info.width, info.height));
+        demux::check_canvas(width, height).map_err(invalid)?;
         let decoder = decode::decoder(&info).map_err(|e| invalid(e.0))?;
         let samples = demuxer.samples();
         let mut order: Vec<usize> = (0..samples.len()).collect();
@@ -597,6 +605,7 @@ impl Reader {
     }
 
     fn deliver(&self, index: usize, image: &Image) -> Result<DecodedFrame> {
+        self.check_size(index, image)?;
         let mut data = vec![0u8; self.frame_bytes()];
         self.unpack_into(index, image, &mut data)?;
         let d = self.order[index];
@@ -614,6 +623,12 @@ impl Reader {
 
     /// Picture `index` in the reader's layout into `out` (one frame's bytes).
     fn unpack_into(&self, index: usize, image: &Image, out: &mut [u8]) -> Result<()> {
+        self.check_size(index, image)?;
+        unpack(image, self.props.color, self.layout, out).map_err(|e| self.decode_error(e))
+    }
+
+    /// Refuses a picture not of the movie's size.
+    fn check_size(&self, index: usize, image: &Image) -> Result<()> {
         let (width, height) = image.size();
         if (width, height) != (self.props.width, self.props.height) {
             return Err(self.decode_error(format!(
@@ -621,7 +636,7 @@ impl Reader {
                 self.props.width, self.props.height
             )));
         }
-        unpack(image, self.props.color, self.layout, out).map_err(|e| self.decode_error(e))
+        Ok(())
     }
 
     fn decode_error(&self, message: String) -> Error {

@@ -189,3 +189,22 @@ fn a_sample_group_box_is_refused_before_it_is_decoded() {
         other => panic!("{other:?}"),
     }
 }
+
+/// fuzz/reader: an AV1 MP4 whose sample entry claims 65535x60952 pixels
+/// (its sequence header: 32x24) made the reader allocate 12 GB for a frame.
+/// An AV1 movie is the size its sequence header gives, and the size is
+/// checked against framesink's limit before any frame is allocated.
+#[cfg(feature = "av1")]
+#[test]
+fn an_av1_movie_is_the_size_its_sequence_header_gives() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/known/av1-huge-stsd-size.mp4"
+    );
+    let mut reader = framesink::Reader::from_bytes(std::fs::read(path).unwrap()).unwrap();
+    let p = reader.props();
+    assert_eq!((p.width, p.height, p.frames), (32, 24, 6));
+    let frames = reader.by_ref().collect::<Result<Vec<_>, _>>().unwrap();
+    assert_eq!(frames.len(), 6);
+    assert!(frames.iter().all(|f| f.data.len() == 32 * 24 * 3));
+}

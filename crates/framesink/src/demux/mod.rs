@@ -20,13 +20,11 @@ use crate::metadata::Metadata;
 use crate::reader::Source;
 use crate::stream::StreamInfo;
 
-#[cfg(any(feature = "gif", feature = "apng"))]
 /// The most bytes a frame takes as 8-bit RGBA in what framesink reads
 /// (1 GiB): a file's claimed canvas is checked against it before anything
 /// is allocated for it.
 pub(crate) const MAX_RGBA_BYTES: u64 = 1 << 30;
 
-#[cfg(any(feature = "gif", feature = "apng"))]
 /// Refuses a canvas of `width` x `height` pixels that holds none, or whose
 /// frames would take more than [`MAX_RGBA_BYTES`] as RGBA.
 pub(crate) fn check_canvas(width: u32, height: u32) -> Result<(), String> {
