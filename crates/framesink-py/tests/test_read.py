@@ -344,6 +344,20 @@ def test_libaom_av1_planes_equal_ffmpegs(tmp_path: Path) -> None:
     assert np.array_equal(framesink_planes(path), ffmpeg_planes(path, 96, 64))
 
 
+def test_full_range_av1_without_a_colour_description_is_full_range(tmp_path: Path) -> None:
+    # AV1 codes the range whether or not it describes the colours; untagged
+    # colours are BT.601, as ffmpeg takes them.
+    path = tmp_path / "aom_full.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "6",
+        "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p",
+        "-color_range", "pc", str(path),
+    )  # fmt: skip
+    p = framesink.Reader(path).props
+    assert p.color["full_range"] is True and p.color["matrix"] == 2
+    check_rgb_against_planes(path, framesink.read(path), matrix=6, full=True)
+
+
 def test_gif_rgba_equals_ffmpegs(tmp_path: Path) -> None:
     frames = smooth_frames(8, 24, 40)
     own = tmp_path / "own.gif"

@@ -7,6 +7,11 @@
 //! says why it holds. One frame in flight (`max_frame_delay` 1): pictures
 //! come out in presentation order, one per temporal unit, as soon as it is
 //! decoded; threads, if more than one, work inside a frame.
+//!
+//! Not frame threading (two frame contexts), although it takes another
+//! path on the damaged frame that aborts rav1d 1.1.0 here (docs/bad-inputs.md
+//! row 444): with it, the damaged-packet test below hung in 27 runs of 30,
+//! `drain_picture` waiting for a frame context that never finished.
 
 use std::ffi::c_int;
 use std::mem::MaybeUninit;
@@ -106,11 +111,23 @@ pub(crate) fn describe(config: &CodecConfig) -> Result<Description, DecodeError>
         2 => "Professional".to_string(),
         p => format!("profile {p}"),
     };
-    let colour = (seq.color_description_present != 0).then(|| ColorTags {
+    // AV1 codes the range whether or not it describes the colours: a full
+    // range stream without a description is full range with unspecified
+    // tags (decoded as BT.601, as ffmpeg does); a limited one without says
+    // nothing the container's colr could not.
+    let described = seq.color_description_present != 0;
+    let tag = |code: u32| {
+        if described {
+            code.try_into().unwrap_or(2)
+        } else {
+            2
+        }
+    };
+    let colour = (described || seq.color_range != 0).then(|| ColorTags {
         // H.273 code points, as AV1 codes them; all fit a byte.
-        primaries: seq.pri.try_into().unwrap_or(2),
-        transfer: seq.trc.try_into().unwrap_or(2),
-        matrix: seq.mtrx.try_into().unwrap_or(2),
+        primaries: tag(seq.pri),
+        transfer: tag(seq.trc),
+        matrix: tag(seq.mtrx),
         full_range: seq.color_range != 0,
     });
     Ok(Description {
