@@ -217,6 +217,69 @@ def test_worker_killed_default_pool(tmp_path: Path) -> None:
     assert framemd5(tmp_path / "render.mp4") == expected
 
 
+def recording(frame: FrameFn, where: Path) -> FrameFn:
+    """frame, noting in ``where`` which process drew it and in which directory."""
+
+    def frame_fn(i: int) -> np.ndarray:
+        (where / f"{os.getpid()}").write_text(os.getcwd())
+        return frame(i)
+
+    return frame_fn
+
+
+def drawn_by(where: Path) -> dict[int, str]:
+    return {int(p.name): p.read_text() for p in where.iterdir()}
+
+
+def test_workers_stay_up_for_the_next_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = noise_frames(5)
+    expected = serial(tmp_path / "serial.mp4", frame, 40, keyframe_interval=KEY)
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    options: dict[str, Any] = {"fps": FPS, "workers": 2, "keyframe_interval": KEY}
+    framesink.render(tmp_path / "a.mp4", recording(frame, first), range(40), **options)
+    # The next render runs in another directory: the same workers follow it.
+    monkeypatch.chdir(second)
+    framesink.render(tmp_path / "b.mp4", recording(frame, second), range(40), **options)
+    assert framemd5(tmp_path / "a.mp4") == framemd5(tmp_path / "b.mp4") == expected
+    assert set(drawn_by(second)) <= set(drawn_by(first)) | {os.getpid()}
+    assert os.getpid() not in drawn_by(first)
+    assert set(drawn_by(second).values()) == {str(second)}
+
+
+def test_a_pool_starts_ahead_and_stops_with_its_block(tmp_path: Path) -> None:
+    frame = noise_frames(6)
+    where = tmp_path / "drawn"
+    where.mkdir()
+    with framesink.Pool(2) as pool:
+        started = list(pool.pids)
+        assert len(started) == 2  # before any render
+        for pid in started:
+            os.kill(pid, 0)  # alive
+        framesink.render(
+            tmp_path / "pool.mp4",
+            recording(frame, where),
+            range(40),
+            fps=FPS,
+            keyframe_interval=KEY,
+        )
+        assert set(drawn_by(where)) <= set(started)
+        assert repr(pool) == "<framesink.Pool workers=2 running>"
+    assert repr(pool) == "<framesink.Pool workers=2 shut down>"
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # stopped and reaped when the block ended
+    expected = serial(tmp_path / "serial.mp4", frame, 40, keyframe_interval=KEY)
+    assert framemd5(tmp_path / "pool.mp4") == expected
+    with pytest.raises(TypeError, match="workers"):
+        framesink.Pool("2")  # type: ignore[arg-type]
+    with pytest.raises(InvalidConfigError, match="workers 0"):
+        framesink.Pool(0)
+
+
 RAISE_LINE = 'raise ZeroDivisionError(f"no picture for item {i}, sorry")'
 
 

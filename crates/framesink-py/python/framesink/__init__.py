@@ -44,6 +44,7 @@ from ._errors import (
 )
 from ._frames import prepare, warn_clipped
 from ._metadata import Metadata, metadata_pairs
+from ._pool import Pool
 from ._progress import make_progress
 from ._read import Props, Reader, read
 
@@ -58,6 +59,7 @@ __all__ = [
     "InvalidMovieError",
     "InvalidPartError",
     "InvalidTypeError",
+    "Pool",
     "Props",
     "Reader",
     "Summary",
@@ -477,9 +479,10 @@ def render(
         ``Figure`` is rasterised on the worker with one draw. Functions travel with
         cloudpickle: lambdas and closures work.
     items: a sequence of per-frame arguments (a range, a list, an array's first axis).
-    executor: ``None`` for fresh local worker processes (``workers``, default one
-        per core; spawn-safe: they never re-run your script), a
-        ``dask.distributed.Client``, or any ``concurrent.futures.Executor``.
+    executor: ``None`` for local worker processes (``workers``, default one per core;
+        spawn-safe: they never re-run your script), kept up for the next render and
+        started ahead of time by :class:`Pool`; a ``dask.distributed.Client``; or any
+        ``concurrent.futures.Executor``.
     segment_frames: frames per task, a multiple of the keyframe interval (default:
         whole GOPs of about 2 s, more per task while every worker still gets four).
     options: as :func:`write` (codec, quality, cmap, metadata, ...); ``threads`` is per

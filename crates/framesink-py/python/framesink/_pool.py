@@ -3,12 +3,18 @@ fresh (``python -c``), never forked and never re-running the caller's script,
 so it is safe wherever ``spawn`` is and needs no ``if __name__ == "__main__"``.
 
 Tasks travel as cloudpickle (lambdas and closures work) over two pipes per
-worker; the worker's stdout and stderr stay the caller's. A worker that dies
+worker, each with the caller's ``sys.path`` and working directory of the
+moment; the worker's stdout and stderr stay the caller's. A worker that dies
 (killed, crashed) is replaced and its task run again, up to twice.
+
+The workers outlive one render: the pool of the last ``render()`` stays up for
+the next one in the same process (until one fails, or the process exits), and
+:class:`Pool` starts one ahead of time, with its imports done.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import queue
@@ -54,10 +60,14 @@ def serve(read_fd: int, write_fd: int) -> None:
         return
     while True:
         try:
-            fn, args = _receive(tasks)
+            fn, args, (path, cwd) = _receive(tasks)
         except EOFError:
             return
         try:
+            if sys.path != path:
+                sys.path[:] = path
+            if cwd != os.getcwd():
+                os.chdir(cwd)
             reply: tuple[str, Any] = ("ok", fn(*args))
         except BaseException as e:  # sent back to the caller, who raises it
             reply = ("error", e)
@@ -104,22 +114,46 @@ class _Worker:
             self.proc.wait()
 
 
-class ProcessPool(Executor):
-    """``workers`` fresh Python processes taking tasks from one queue."""
+def _warm_up() -> None:
+    """Imports what a render task needs, ahead of the first: numpy, framesink,
+    and matplotlib's pyplot where matplotlib is installed."""
+    import numpy  # noqa: F401
 
-    def __init__(self, workers: int) -> None:
+    import framesink  # noqa: F401
+
+    try:
+        import matplotlib.pyplot  # noqa: F401
+    except ImportError:
+        pass
+
+
+class ProcessPool(Executor):
+    """``workers`` fresh Python processes taking tasks from one queue; ``warm``
+    starts them now and returns once each has done its imports."""
+
+    def __init__(self, workers: int, *, warm: bool = False) -> None:
         self._max_workers = workers
         self._queue: queue.Queue[Any] = queue.Queue()
         self._shutdown = False
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self.pids: list[int] = []
+        self._warm = warm
+        self._ready = threading.Semaphore(0)
         self._threads = [
             threading.Thread(target=self._run, name=f"framesink-pool-{i}", daemon=True)
             for i in range(workers)
         ]
         for t in self._threads:
             t.start()
+        if warm:
+            for _ in self._threads:
+                self._ready.acquire()
+
+    @property
+    def alive(self) -> bool:
+        """Whether it takes tasks (not shut down)."""
+        return not self._shutdown
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         if kwargs:
@@ -138,9 +172,21 @@ class ProcessPool(Executor):
             self.pids.append(w.proc.pid)
         return w
 
+    def _call(self, worker: _Worker, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        _send(worker.tasks, (fn, args, (list(sys.path), os.getcwd())))
+        return _receive(worker.results)
+
     def _run(self) -> None:
         worker: _Worker | None = None
         try:
+            if self._warm:
+                try:
+                    worker = self._start()
+                    self._call(worker, _warm_up, ())
+                except (EOFError, OSError):
+                    worker = None  # started again for the first task
+                finally:
+                    self._ready.release()
             while True:
                 job = self._queue.get()
                 if job is None:
@@ -152,8 +198,7 @@ class ProcessPool(Executor):
                     if worker is None:
                         worker = self._start()
                     try:
-                        _send(worker.tasks, (fn, args))
-                        status, value = _receive(worker.results)
+                        status, value = self._call(worker, fn, args)
                     except (EOFError, OSError):
                         code = worker.proc.wait()
                         worker.close()
@@ -199,3 +244,77 @@ class ProcessPool(Executor):
         if wait:
             for t in self._threads:
                 t.join()
+
+
+class Pool(ProcessPool):
+    """Worker processes for :func:`framesink.render`, started now with numpy,
+    framesink and matplotlib imported, so that no render pays for that.
+
+    While entered (``with framesink.Pool(2): ...``), it is the pool of every
+    ``render(..., executor=None)`` whose ``workers`` is None or its size; it
+    shuts down when the block ends. ``render(..., executor=pool)`` uses it too.
+    Without a Pool, render keeps its workers up for the next call anyway; a
+    Pool only moves their start out of the first one.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        from . import _args
+
+        _args.whole("workers", workers, 1)
+        super().__init__(workers or os.cpu_count() or 1, warm=True)
+
+    def __enter__(self) -> Pool:
+        with _shared_lock:
+            _entered.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with _shared_lock:
+            if self in _entered:
+                _entered.remove(self)
+        self.shutdown(wait=True)
+
+    def __repr__(self) -> str:
+        state = "running" if self.alive else "shut down"
+        return f"<framesink.Pool workers={self._max_workers} {state}>"
+
+
+_shared_lock = threading.Lock()
+_shared: ProcessPool | None = None
+_entered: list[Pool] = []
+
+
+def pool_for(workers: int | None) -> tuple[ProcessPool, bool]:
+    """The pool a render with no executor runs on: the innermost entered
+    :class:`Pool` of that size, else the shared one of the last render (made
+    anew when its size differs); and whether it is the shared one."""
+    global _shared
+    with _shared_lock:
+        for p in reversed(_entered):
+            if p.alive and workers in (None, p._max_workers):
+                return p, False
+        n = workers or os.cpu_count() or 1
+        if _shared is None or not _shared.alive or _shared._max_workers != n:
+            if _shared is not None:
+                _shared.shutdown(wait=False, cancel_futures=True)
+            _shared = ProcessPool(n)
+        return _shared, True
+
+
+def discard(pool: ProcessPool) -> None:
+    """Stops the shared pool after a failed render: its workers may still be
+    running that render's tasks. The next render starts a new one."""
+    global _shared
+    with _shared_lock:
+        if _shared is pool:
+            _shared = None
+    pool.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def _stop_shared() -> None:
+    with _shared_lock:
+        pools = [p for p in (_shared, *_entered) if p is not None]
+    for p in pools:
+        p.shutdown(wait=False, cancel_futures=True)

@@ -249,9 +249,12 @@ def animation_task(
 class _Engine:
     """What render needs of an executor: submit, wait for the first done, stop."""
 
-    def __init__(self, executor: Any, workers: int | None, owned: bool) -> None:
+    def __init__(
+        self, executor: Any, workers: int | None, owned: bool, shared: bool = False
+    ) -> None:
         self.executor = executor
         self.owned = owned
+        self.shared = shared
         self.dask = _is_dask_client(executor)
         self.workers = workers or self._count()
 
@@ -287,6 +290,10 @@ class _Engine:
             f.cancel()
 
     def close(self, failed: bool) -> None:
+        if self.shared and failed:
+            from ._pool import discard
+
+            discard(self.executor)
         if not self.owned:
             return
         if hasattr(self.executor, "kill"):
@@ -444,10 +451,10 @@ def check_executor(executor: Any) -> None:
 def make_engine(executor: Any, workers: int | None) -> _Engine:
     """The engine of a render; `executor` has passed check_executor."""
     if executor is None:
-        from ._pool import ProcessPool
+        from ._pool import pool_for
 
-        n = workers or os.cpu_count() or 1
-        return _Engine(ProcessPool(n), n, owned=True)
+        pool, shared = pool_for(workers)
+        return _Engine(pool, pool._max_workers, owned=False, shared=shared)
     return _Engine(executor, workers, owned=False)
 
 
