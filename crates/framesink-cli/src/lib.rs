@@ -91,7 +91,8 @@ enum Command {
         output: Option<PathBuf>,
         /// Pixel format: rgb24 (default; rgba for movies with transparency),
         /// rgba, bgr24, bgra, gray, ya8, or yuv420p (the decoded planes as
-        /// they are; H.264 and AV1).
+        /// they are; H.264 and AV1); rgb48le, rgba64le or gray16le for 16-bit
+        /// PNG and APNG (their default: every bit as stored).
         #[arg(long = "pix-fmt")]
         pix_fmt: Option<String>,
         /// YUV4MPEG2 (Y4M) instead of raw frames: a header with the size and

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import framesink
+import imageio.v3 as iio
 import numpy as np
 import pytest
 from _media import FFMPEG, psnr, smooth_frames
@@ -387,6 +388,54 @@ def test_apng_round_trip_is_exact(tmp_path: Path) -> None:
 
 
 # -- The CLI -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pix_fmt", "channels", "fmt"),
+    [("rgb48le", 3, "rgb48le"), ("rgba64le", 4, "rgba64le"), ("gray16le", 1, "gray16le")],
+)
+def test_16_bit_apng_reads_back_every_bit(
+    tmp_path: Path, pix_fmt: str, channels: int, fmt: str
+) -> None:
+    # 12-bit camera values and full 16-bit ones, moving, in an APNG made by ffmpeg.
+    rng = np.random.default_rng(7)
+    shape = (5, 24, 32) if channels == 1 else (5, 24, 32, channels)
+    frames = rng.integers(0, 4096, shape).astype("<u2")
+    frames[2:] = np.roll(frames[1], 3, axis=1)
+    frames[3, 4:10, 5:20] = 65535
+    frames[4, :, :6] = 0
+    raw = tmp_path / "in.raw"
+    frames.tofile(raw)
+    path = tmp_path / "wide.apng"
+    ffmpeg(
+        "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", "32x24", "-r", "10", "-i", str(raw),
+        "-plays", "0", "-f", "apng", str(path),
+    )  # fmt: skip
+    ours = framesink.read(path)
+    assert ours.dtype == np.uint16
+    if channels == 1:  # a gray PNG is read as RGB, as its 8-bit kind is
+        assert np.array_equal(ours, np.repeat(frames[..., None], 3, axis=-1))
+    else:
+        assert np.array_equal(ours, frames)
+    with framesink.Reader(path, format=fmt) as r:
+        assert r.props.bit_depth == 16 and r.props.dtype == np.uint16
+        assert np.array_equal(r[1:4], frames[1:4])
+        assert np.array_equal(np.stack(list(r)), frames)
+    narrowed = framesink.read(path, format="rgb24")
+    assert narrowed.dtype == np.uint8
+    rgb = ours[..., :3].astype(np.float64)
+    assert np.array_equal(narrowed, np.round(rgb * 255 / 65535).astype(np.uint8))
+    props = iio.improps(path, plugin="framesink")
+    assert props.dtype == np.uint16 and props.shape == ours.shape
+
+
+def test_16_bit_formats_are_for_16_bit_pictures(h264: tuple[Path, np.ndarray]) -> None:
+    path, _ = h264
+    with pytest.raises(
+        framesink.InvalidConfigError,
+        match="holds 8-bit H264 pictures; rgb48le is for 16-bit PNG and APNG",
+    ):
+        framesink.read(path, format="rgb48le")
 
 
 def test_probe_prints_the_props_as_json(h264: tuple[Path, np.ndarray]) -> None:

@@ -362,10 +362,15 @@ impl Reader {
         let fps = constant_period(&timestamps, duration)
             .map(|period| Rational::new(info.timescale as u64, period));
         let color = description.colour.or(opened.colour).unwrap_or_default();
-        let layout = if opened.alpha {
-            PixelLayout::Rgba8
-        } else {
-            PixelLayout::Rgb8
+        // 16-bit pictures (PNG, APNG) come at their depth by default.
+        let layout = match (
+            opened.alpha,
+            description.bit_depth > 8 && is_rgba(info.codec),
+        ) {
+            (true, false) => PixelLayout::Rgba8,
+            (false, false) => PixelLayout::Rgb8,
+            (true, true) => PixelLayout::Rgba16,
+            (false, true) => PixelLayout::Rgb16,
         };
         let props = Props {
             codec: info.codec,
@@ -437,7 +442,17 @@ impl Reader {
                 allowed.join(", ")
             )));
         }
-        if layout == PixelLayout::Yuv420p && matches!(self.props.codec, Codec::Gif | Codec::Png) {
+        if layout.bytes_per_sample() == 2
+            && !(self.props.bit_depth > 8 && is_rgba(self.props.codec))
+        {
+            return Err(Error::config(format!(
+                "{} holds {}-bit {} pictures; {layout} is for 16-bit PNG and APNG; ask for rgb24, rgba or gray",
+                self.name,
+                self.props.bit_depth,
+                self.props.codec.name().to_uppercase()
+            )));
+        }
+        if layout == PixelLayout::Yuv420p && is_rgba(self.props.codec) {
             return Err(Error::config(format!(
                 "{} holds {} pictures, which are RGB(A), not YUV planes; ask for rgb24, rgba or gray",
                 self.name,
@@ -669,6 +684,11 @@ fn display_size(info: &crate::stream::StreamInfo) -> Option<(u32, u32)> {
         (Codec::H264, Some(config)) => decode::h264::display_size(config),
         _ => None,
     }
+}
+
+/// Whether `codec`'s pictures are RGBA (GIF, PNG), not YUV planes.
+fn is_rgba(codec: Codec) -> bool {
+    matches!(codec, Codec::Gif | Codec::Png)
 }
 
 /// The pixels' aspect ratio as the codec's own header gives it.

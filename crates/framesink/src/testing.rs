@@ -97,6 +97,6 @@ pub(crate) fn yuv420p_bytes(width: u32, height: u32) -> usize {
 pub(crate) fn yuv420p(image: &Image) -> Vec<u8> {
     match image {
         Image::Yuv420 { y, u, v, .. } => [&y[..], u, v].concat(),
-        Image::Rgba { .. } => panic!("an RGBA picture, not YUV 4:2:0"),
+        Image::Rgba { .. } | Image::Rgba16 { .. } => panic!("an RGBA picture, not YUV 4:2:0"),
     }
 }

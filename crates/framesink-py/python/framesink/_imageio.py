@@ -563,7 +563,7 @@ class FramesinkPlugin(PluginV3):
         batch = index is ... or index is None
         shape = props.shape if batch else props.shape[1:]
         return ImageProperties(
-            shape=shape, dtype=np.dtype(np.uint8), n_images=props.n_frames, is_batch=batch
+            shape=shape, dtype=props.dtype, n_images=props.n_frames, is_batch=batch
         )
 
     def metadata(self, index: Any = ..., exclude_applied: bool = True) -> dict[str, Any]:

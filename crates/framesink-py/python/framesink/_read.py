@@ -25,7 +25,19 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 Index = Union[int, slice, Sequence[int], None]
 
 #: The layouts a reader gives, and the channels each has (1: a 2-D frame).
-FORMATS = {"rgb24": 3, "rgba": 4, "bgr24": 3, "bgra": 4, "gray": 1, "ya8": 2}
+FORMATS = {
+    "rgb24": 3,
+    "rgba": 4,
+    "bgr24": 3,
+    "bgra": 4,
+    "gray": 1,
+    "ya8": 2,
+    "rgb48le": 3,
+    "rgba64le": 4,
+    "gray16le": 1,
+}
+#: The layouts of 16-bit samples (uint16 arrays), for 16-bit PNG and APNG.
+WIDE = ("rgb48le", "rgba64le", "gray16le")
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,9 @@ class Props:
     size: tuple[int, int]
     #: The shape :func:`framesink.read` gives for the whole movie.
     shape: tuple[int, ...]
+    #: The dtype of its frames: uint8, or uint16 for a 16-bit PNG or APNG (or when
+    #: asked for ``"rgb48le"``, ``"rgba64le"`` or ``"gray16le"``).
+    dtype: np.dtype
     #: "h264", "av1", "gif" or "png".
     codec: str
     #: The codec's profile ("High", "Main"); "" for GIF and PNG.
@@ -84,6 +99,7 @@ def _props(native: dict[str, Any], pix_fmt: str) -> Props:
         duration=native["duration_ticks"] / timescale,
         size=(w, h),
         shape=shape,
+        dtype=np.dtype("<u2" if pix_fmt in WIDE else np.uint8),
         codec=native["codec"],
         profile=native["profile"],
         bit_depth=native["bit_depth"],
@@ -134,7 +150,9 @@ class Reader:
     ``format`` is the pixel format of the arrays: ``"rgb24"`` (H, W, 3) by default,
     ``"rgba"`` (H, W, 4) for movies with transparency; also ``"gray"`` (H, W),
     ``"bgr24"``, ``"bgra"`` and ``"ya8"``. YUV is converted with the movie's own
-    colour matrix and range (untagged video as BT.601, as ffmpeg does).
+    colour matrix and range (untagged video as BT.601, as ffmpeg does). A 16-bit PNG
+    or APNG gives uint16 frames, ``"rgb48le"`` (or ``"rgba64le"``, ``"gray16le"``)
+    by default, every bit as stored; an 8-bit format rounds them.
     """
 
     def __init__(self, src: Source, *, format: str | None = None) -> None:
@@ -172,9 +190,10 @@ class Reader:
 
     def _empty(self, n: int | None = None) -> np.ndarray:
         shape = self._frame_shape if n is None else (n, *self._frame_shape)
-        size = math.prod(shape)
+        dtype = self.props.dtype
+        size = math.prod(shape) * dtype.itemsize
         if size < _HUGE_PAGES_FROM or not sys.platform.startswith("linux"):
-            return np.empty(shape, dtype=np.uint8)
+            return np.empty(shape, dtype=dtype)
         # Many frames on Linux: zeroed 4 KiB pages of a private anonymous
         # mapping, not numpy's own memory, for which numpy asks the kernel for
         # transparent huge pages from 4 MiB on. The decoding threads fault
@@ -184,7 +203,7 @@ class Reader:
         # of three, against 0.3-0.5 s on small pages
         # (bench/results/2026-12-08-read-2.md).
         flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
-        return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=np.uint8).reshape(shape)
+        return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=dtype).reshape(shape)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Every frame from the first, decoding one at a time (memory stays flat)."""
@@ -194,7 +213,7 @@ class Reader:
             yield out
 
     def _frame(self, index: int, out: np.ndarray) -> None:
-        self._native.read_into(index, out.reshape(-1))
+        self._native.read_into(index, _bytes(out))
 
     def _check(self, index: Any) -> int:
         if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
@@ -214,7 +233,7 @@ class Reader:
             span = range(*index.indices(len(self)))
             if span.step == 1 and len(span) > 1:
                 out = self._empty(len(span))
-                self._native.read_into(span.start, out.reshape(-1))
+                self._native.read_into(span.start, _bytes(out))
                 return out
             indices: Sequence[int] = span
         elif isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
@@ -246,6 +265,11 @@ class Reader:
 
 
 _HUGE_PAGES_FROM = 1 << 22
+
+
+def _bytes(out: np.ndarray) -> np.ndarray:
+    """A C-contiguous array as the flat bytes the native reader writes."""
+    return out.reshape(-1).view(np.uint8)
 _FORMAT_ALLOWED = ", ".join(repr(f) for f in FORMATS)
 _INDEX_ALLOWED = "an int, a slice, or a list of ints"
 

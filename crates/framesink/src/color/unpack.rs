@@ -8,8 +8,8 @@
 use crate::decode::{ColorTags, Image};
 use crate::frame::PixelLayout;
 
-/// The layouts a reader gives.
-pub(crate) const OUTPUT_LAYOUTS: [PixelLayout; 7] = [
+/// The layouts a reader gives (the 16-bit ones for 16-bit pictures only).
+pub(crate) const OUTPUT_LAYOUTS: [PixelLayout; 10] = [
     PixelLayout::Rgb8,
     PixelLayout::Rgba8,
     PixelLayout::Bgr8,
@@ -17,7 +17,16 @@ pub(crate) const OUTPUT_LAYOUTS: [PixelLayout; 7] = [
     PixelLayout::Gray8,
     PixelLayout::GrayAlpha8,
     PixelLayout::Yuv420p,
+    PixelLayout::Rgb16,
+    PixelLayout::Rgba16,
+    PixelLayout::Gray16,
 ];
+
+/// A 16-bit sample to 8 bits: round(v * 255 / 65535), exactly (v / 257
+/// is never halfway between two integers).
+pub(crate) fn narrow(v: u16) -> u8 {
+    ((v as u32 + 128) / 257) as u8
+}
 
 /// Kr and Kb of the matrix a stream's tags name. Untagged video (2,
 /// "unspecified") is taken as BT.601, as ffmpeg, OpenCV and imageio take
@@ -226,6 +235,31 @@ pub(crate) fn unpack(
             }
             other => return Err(format!("cannot give {other:?}")),
         },
+        Image::Rgba16 { data, .. } => {
+            let rgba = data.chunks_exact(4);
+            let mut put = |values: &mut dyn Iterator<Item = u16>| {
+                for (o, v) in out.chunks_exact_mut(2).zip(values) {
+                    o.copy_from_slice(&v.to_le_bytes());
+                }
+            };
+            match layout {
+                PixelLayout::Rgba16 => put(&mut data.iter().copied()),
+                PixelLayout::Rgb16 => put(&mut rgba.flat_map(|p| [p[0], p[1], p[2]])),
+                PixelLayout::Gray16 => put(&mut rgba.map(|p| rgb16_to_gray(p[0], p[1], p[2]))),
+                _ => {
+                    // An 8-bit layout: each sample rounded to 8 bits, then as
+                    // an 8-bit picture.
+                    let (width, height) = (w, h);
+                    let data = data.iter().map(|&v| narrow(v)).collect();
+                    let narrowed = Image::Rgba {
+                        width,
+                        height,
+                        data,
+                    };
+                    return unpack(&narrowed, colour, layout, out);
+                }
+            }
+        }
         Image::Rgba { data, .. } => {
             let rgba = data.chunks_exact(4);
             match layout {
@@ -276,6 +310,11 @@ pub(crate) fn luma_to_gray(y: u8, full_range: bool) -> u8 {
     }
     let v = (y as i32 - 16) * 255;
     ((v + 109).div_euclid(219)).clamp(0, 255) as u8
+}
+
+/// Gray from 16-bit RGB with the weights of [`rgb_to_gray`], rounded.
+pub(crate) fn rgb16_to_gray(r: u16, g: u16, b: u16) -> u16 {
+    ((r as u64 * 299 + g as u64 * 587 + b as u64 * 114 + 500) / 1000) as u16
 }
 
 /// Gray from RGB with ITU-R BT.601 weights, as Pillow's "L" mode:
@@ -430,6 +469,31 @@ mod tests {
             assert_eq!(luma_to_gray(y, false), e, "luma {y}");
         }
         assert_eq!(luma_to_gray(77, true), 77);
+    }
+
+    #[test]
+    fn sixteen_bit_pictures_keep_their_bits_or_round_to_eight() {
+        let image = Image::Rgba16 {
+            width: 2,
+            height: 1,
+            data: vec![4095, 0, 65535, 1000, 257, 514, 771, 65535],
+        };
+        let c = ColorTags::default();
+        let samples = |b: &[u8]| -> Vec<u16> {
+            b.chunks(2).map(|v| u16::from_le_bytes([v[0], v[1]])).collect()
+        };
+        let mut out = [0u8; 12];
+        unpack(&image, c, PixelLayout::Rgb16, &mut out).unwrap();
+        assert_eq!(samples(&out), [4095, 0, 65535, 257, 514, 771]);
+        let mut out = [0u8; 16];
+        unpack(&image, c, PixelLayout::Rgba16, &mut out).unwrap();
+        assert_eq!(samples(&out), [4095, 0, 65535, 1000, 257, 514, 771, 65535]);
+        let mut out = [0u8; 4];
+        unpack(&image, c, PixelLayout::Gray16, &mut out).unwrap();
+        assert_eq!(samples(&out), [rgb16_to_gray(4095, 0, 65535), 466]);
+        let mut out = [0u8; 8];
+        unpack(&image, c, PixelLayout::Rgba8, &mut out).unwrap();
+        assert_eq!(out, [16, 0, 255, 4, 1, 2, 3, 255]);
     }
 
     #[test]

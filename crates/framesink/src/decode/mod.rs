@@ -38,15 +38,22 @@ pub(crate) enum Image {
         height: u32,
         data: Vec<u8>,
     },
+    /// Packed RGBA, 16-bit, as [`Image::Rgba`]: what a 16-bit PNG or APNG
+    /// decodes to, kept at its depth.
+    Rgba16 {
+        width: u32,
+        height: u32,
+        data: Vec<u16>,
+    },
 }
 
 impl Image {
     /// Width and height in pixels.
     pub(crate) fn size(&self) -> (u32, u32) {
         match self {
-            Image::Yuv420 { width, height, .. } | Image::Rgba { width, height, .. } => {
-                (*width, *height)
-            }
+            Image::Yuv420 { width, height, .. }
+            | Image::Rgba { width, height, .. }
+            | Image::Rgba16 { width, height, .. } => (*width, *height),
         }
     }
 }

@@ -2,9 +2,9 @@
 //! inflated by the png crate (as a small PNG of the frame's own size), then
 //! composed onto the canvas with APNG's dispose_op and blend_op.
 //!
-//! The canvas keeps the stream's depth (8 or 16 bits a sample) and is
-//! narrowed to 8 bits when a picture is handed out, so that a 16-bit
-//! picture is a matter of handing the canvas out as it is.
+//! The canvas keeps the stream's depth (8 or 16 bits a sample) and is handed
+//! out at it: a 16-bit stream gives 16-bit pictures, which the reader
+//! narrows only for an 8-bit layout.
 
 use std::io::Cursor;
 
@@ -150,12 +150,6 @@ enum Depth {
     Sixteen(Canvas<u16>),
 }
 
-/// A 16-bit sample to 8 bits: round(v * 255 / 65535), exactly (v / 257
-/// is never halfway between two integers).
-fn narrow(v: u16) -> u8 {
-    ((v as u32 + 128) / 257) as u8
-}
-
 /// Decodes the frames of one APNG (or PNG), in order, onto its canvas.
 pub(crate) struct PngDecoder {
     width: u32,
@@ -222,14 +216,18 @@ impl PngDecoder {
     }
 
     fn picture(&self) -> Image {
-        let data = match &self.canvas {
-            Depth::Eight(c) => c.pixels.clone(),
-            Depth::Sixteen(c) => c.pixels.iter().map(|&v| narrow(v)).collect(),
-        };
-        Image::Rgba {
-            width: self.width,
-            height: self.height,
-            data,
+        let (width, height) = (self.width, self.height);
+        match &self.canvas {
+            Depth::Eight(c) => Image::Rgba {
+                width,
+                height,
+                data: c.pixels.clone(),
+            },
+            Depth::Sixteen(c) => Image::Rgba16 {
+                width,
+                height,
+                data: c.pixels.clone(),
+            },
         }
     }
 }
@@ -323,7 +321,8 @@ mod tests {
     use std::fs::File;
     use std::path::Path;
 
-    use super::{narrow, over};
+    use super::over;
+    use crate::color::unpack::narrow;
     use crate::demux::png::PngDemuxer;
     use crate::demux::testing::png_file::{ihdr, image_data, Apng, Control};
     use crate::demux::testing::{assert_same, decode_all, decode_from, ffmpeg_rgba, scratch};

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Demuxer;
+use crate::color::unpack::narrow;
 use crate::decode::{self, Image};
 use crate::testing::ffmpeg_frames;
 
@@ -22,7 +23,7 @@ pub(crate) fn ffmpeg_rgba(path: &Path, width: u32, height: u32) -> Vec<Vec<u8>> 
     ffmpeg_frames(&[], path, "rgba", (width * height * 4) as usize)
 }
 
-/// Every frame of `demuxer`'s stream, decoded by framesink.
+/// Every frame of `demuxer`'s stream, decoded by framesink, as 8-bit RGBA.
 pub(crate) fn decode_all(demuxer: &mut dyn Demuxer) -> Vec<Vec<u8>> {
     let mut decoder = decode::decoder(demuxer.info()).expect("a decoder");
     let mut images = Vec::new();
@@ -34,6 +35,8 @@ pub(crate) fn decode_all(demuxer: &mut dyn Demuxer) -> Vec<Vec<u8>> {
         .into_iter()
         .map(|image| match image {
             Image::Rgba { data, .. } => data,
+            // As the reader gives them in 8-bit RGBA.
+            Image::Rgba16 { data, .. } => data.iter().map(|&v| narrow(v)).collect(),
             other => panic!("not RGBA: {other:?}"),
         })
         .collect()
