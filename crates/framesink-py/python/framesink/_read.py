@@ -270,6 +270,8 @@ _HUGE_PAGES_FROM = 1 << 22
 def _bytes(out: np.ndarray) -> np.ndarray:
     """A C-contiguous array as the flat bytes the native reader writes."""
     return out.reshape(-1).view(np.uint8)
+
+
 _FORMAT_ALLOWED = ", ".join(repr(f) for f in FORMATS)
 _INDEX_ALLOWED = "an int, a slice, or a list of ints"
 
