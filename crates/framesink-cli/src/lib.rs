@@ -162,6 +162,14 @@ struct EncodeArgs {
     /// GIF: play this many times (default: loop forever).
     #[arg(long, allow_negative_numbers = true, value_parser = whole::<u16>(LOOPS))]
     loops: Option<u16>,
+    /// Bits per sample in the movie: 8, or 16 for .png/.apng (default: the
+    /// input's there, so gray16le/rgb48le/rgba64le keep every bit; 8 elsewhere).
+    #[arg(long = "bit-depth", allow_negative_numbers = true, value_parser = whole::<u8>(BIT_DEPTH))]
+    bit_depth: Option<u8>,
+    /// Refuse any loss: only .png/.apng keep every bit (at the input's depth);
+    /// lossy codecs (h264, av1, gif) are refused.
+    #[arg(long)]
+    lossless: bool,
     /// YCbCr matrix, tagged in the movie: bt709 or bt601. Default: bt709 for
     /// RGB and gray input; bt601 for Y4M and yuv420p input, which is what
     /// ffmpeg assumes for untagged YUV (so colours look the same as there).
@@ -196,6 +204,7 @@ const KEYINT: &str = "1 to 4294967295 frames";
 const THREADS: &str = "0 (one per core) to 256";
 const SPEED: &str = "0 (slowest, smallest file) to 10 (fastest)";
 const LOOPS: &str = "1 to 65535 (default: loop forever)";
+const BIT_DEPTH: &str = "8, or 16 for .png/.apng";
 
 /// A parser of a whole number of type `T` that names what is allowed when the
 /// text is not one, is negative or is too large for `T` (the library checks
@@ -554,6 +563,10 @@ fn settings(args: &EncodeArgs, input: &y4m::Input) -> AnyResult<Settings> {
     if let Some(n) = args.loops {
         config = config.with_loops(n);
     }
+    if let Some(bits) = args.bit_depth {
+        config = config.with_bit_depth(bits);
+    }
+    config = config.with_lossless(args.lossless);
     config.metadata = args.metadata.clone();
     let fps: Option<Rational> = args.fps.as_deref().map(str::parse).transpose()?;
     let (width, height, layout, fps) = match input {

@@ -860,3 +860,83 @@ fn encode_help_lists_every_pixel_format_codec_and_format_and_the_exit_statuses()
         );
     }
 }
+
+/// `n` frames of 12-bit samples in little-endian u16 (raw gray16le,
+/// rgb48le or rgba64le input), moving from frame to frame.
+fn deep_frames(w: u32, h: u32, channels: u32, n: u32) -> Vec<u8> {
+    (0..w * h * channels * n)
+        .map(|i| ((i.wrapping_mul(2_654_435_761) >> 7) ^ (i / (w * channels))) % 4096)
+        .flat_map(|v| (v as u16).to_le_bytes())
+        .collect()
+}
+
+#[test]
+fn raw_sixteen_bit_input_keeps_every_bit_in_apng() {
+    let dir = TestDir::new("cli_bits");
+    let (w, h, n) = (20u32, 12u32, 4u32);
+    for (pix_fmt, channels, extra) in [
+        ("gray16le", 1, &[][..]),
+        ("rgb48le", 3, &["--lossless"][..]),
+        ("rgba64le", 4, &["--bit-depth", "16", "--lossless"][..]),
+    ] {
+        let out = dir.join(&format!("{pix_fmt}.apng"));
+        let input = deep_frames(w, h, channels, n);
+        let mut args = vec![
+            "encode".to_string(),
+            s(&out),
+            "--size".into(),
+            format!("{w}x{h}"),
+            "--pix-fmt".into(),
+            pix_fmt.into(),
+            "--fps".into(),
+            "10".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let r = run(&args, Some(input.clone())).ok();
+        assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+        assert_eq!(decode_raw(&out, pix_fmt), input, "{pix_fmt}");
+    }
+}
+
+#[test]
+fn bits_lost_are_warned_and_bits_refused_are_named() {
+    let dir = TestDir::new("cli_bits_refused");
+    let input = deep_frames(16, 16, 3, 2);
+    let args = |out: &Path, extra: &[&str]| {
+        let mut a: Vec<String> = [
+            "encode",
+            &s(out),
+            "--size",
+            "16x16",
+            "--pix-fmt",
+            "rgb48le",
+            "--fps",
+            "10",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        a.extend(extra.iter().map(|a| a.to_string()));
+        a
+    };
+    let out = dir.join("w.mp4");
+    let r = run(&args(&out, &[]), Some(input.clone())).ok();
+    assert_eq!(r.stderr.matches("16-bit frames").count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("h264") && r.stderr.contains(".png/.apng"));
+    run(
+        &args(&dir.join("l.mp4"), &["--lossless"]),
+        Some(input.clone()),
+    )
+    .fails_mentioning(&["lossless", "h264", ".png/.apng"]);
+    run(
+        &args(&dir.join("b.gif"), &["--bit-depth", "16"]),
+        Some(input.clone()),
+    )
+    .fails_mentioning(&["bit_depth 16", "gif", ".png/.apng"]);
+    run(
+        &args(&dir.join("c.png"), &["--bit-depth", "12"]),
+        Some(input),
+    )
+    .fails_mentioning(&["bit_depth 12", "allowed: 8"]);
+    assert!(!dir.join("l.mp4").exists() && !dir.join("b.gif").exists());
+}

@@ -11,7 +11,7 @@ use framesink::color::Colormap;
 use framesink::mux::Output;
 use framesink::{
     Codec, Container, Error, Frame, IoContext, PixelLayout, Rational, Timestamp, VideoWriter,
-    WriterConfig,
+    Warning, WriterConfig,
 };
 use numpy::{
     PyArray3, PyArrayMethods, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArray,
@@ -187,7 +187,7 @@ fn layout_from(name: &str) -> PyResult<PixelLayout> {
 #[pymethods]
 impl NativeWriter {
     #[new]
-    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new(), speed=None, metadata=None))]
+    #[pyo3(signature = (target, *, fps_num, fps_den, codec, container, quality, bitrate, keyframe_interval, threads, dither=false, loops=None, ffmpeg_args=Vec::new(), speed=None, metadata=None, bit_depth=None, lossless=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -205,6 +205,8 @@ impl NativeWriter {
         ffmpeg_args: Vec<String>,
         speed: Option<u8>,
         metadata: Option<Vec<(String, String)>>,
+        bit_depth: Option<u8>,
+        lossless: bool,
     ) -> PyResult<Self> {
         let mut config = WriterConfig::default().with_fps(Rational {
             num: fps_num,
@@ -237,7 +239,8 @@ impl NativeWriter {
         if let Some(sp) = speed {
             config = config.with_speed(sp);
         }
-        config = config.with_dither(dither);
+        config = config.with_dither(dither).with_lossless(lossless);
+        config.bit_depth = bit_depth;
         config.metadata = metadata.unwrap_or_default();
         if let Some(n) = loops {
             config = config.with_loops(n);
@@ -261,7 +264,8 @@ impl NativeWriter {
     }
 
     /// Adds a frame: a 2-D or 3-D uint8/uint16 array whose rows are
-    /// contiguous (checked here). Returns new warnings as strings.
+    /// contiguous (checked here). Returns new warnings as (kind, message):
+    /// kind `"bits_lost"` for 16-bit frames rounded to 8 bits, else `""`.
     #[pyo3(signature = (array, layout, timestamp=None))]
     fn write(
         &self,
@@ -269,7 +273,7 @@ impl NativeWriter {
         array: &Bound<'_, PyUntypedArray>,
         layout: &str,
         timestamp: Option<(u64, u64)>,
-    ) -> PyResult<Vec<String>> {
+    ) -> PyResult<Vec<(&'static str, String)>> {
         let layout = layout_from(layout)?;
         let shape = array.shape();
         let strides = array.strides();
@@ -327,7 +331,13 @@ impl NativeWriter {
         Ok(pushed
             .map_err(to_py)?
             .iter()
-            .map(ToString::to_string)
+            .map(|w| {
+                let kind = match w {
+                    Warning::BitsLost { .. } => "bits_lost",
+                    _ => "",
+                };
+                (kind, w.to_string())
+            })
             .collect())
     }
 

@@ -338,7 +338,7 @@ WRITE_CASES = [
         TypeError,
         (
             "write() got an unexpected keyword argument 'qualty'; did you mean 'quality'?",
-            "Options: bitrate, channel_order,",
+            "Options: bit_depth, bitrate, channel_order,",
             "quality,",
         ),
         options={"qualty": 50},
@@ -347,7 +347,7 @@ WRITE_CASES = [
         "unknown keyword with no close option",
         lambda: _good(1),
         TypeError,
-        ("write() got an unexpected keyword argument 'zzz'; options: bitrate,",),
+        ("write() got an unexpected keyword argument 'zzz'; options: bit_depth, bitrate,",),
         options={"zzz": 1},
     ),
     WriteCase(
@@ -488,7 +488,7 @@ def test_an_unknown_keyword_names_the_closest_option(tmp_path: Path, func: str) 
         str(info.value),
         (
             f"{func}() got an unexpected keyword argument 'qualty'; did you mean 'quality'?",
-            "Options: bitrate, channel_order,",
+            "Options: bit_depth, bitrate, channel_order,",
             ", codec,",
             ", dither,",
             ", quality,",

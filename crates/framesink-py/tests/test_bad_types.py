@@ -78,6 +78,12 @@ OPTIONS: dict[str, Bad] = {
     "speed": Bad("fast", InvalidTypeError, ("speed 'fast' (str) is not a whole number", "0 to 10")),
     "dither": Bad("yes", InvalidTypeError, ("dither 'yes' (str) is not a bool", "allowed: True")),
     "loops": Bad("forever", InvalidTypeError, ("loops 'forever' (str) is not a whole number",)),
+    "bit_depth": Bad(
+        "16", InvalidTypeError, ("bit_depth '16' (str) is not a whole number", "16 (.png/.apng)")
+    ),
+    "lossless": Bad(
+        1, InvalidTypeError, ("lossless 1 (int) is not a bool", "allowed: True (keep every bit")
+    ),
     "ffmpeg_args": Bad(
         5, InvalidTypeError, ("ffmpeg_args 5 (int) is not a list of strings", "ffmpeg:<encoder>")
     ),

@@ -671,7 +671,7 @@ REFUSALS: dict[str, tuple[dict[str, Any], type[Exception], str]] = {
         {"qualty": 5},
         TypeError,
         "FramesinkPlugin.write() got an unexpected keyword argument 'qualty'; did you mean "
-        "'quality'? Options: audio_codec, audio_path, bitrate,",
+        "'quality'? Options: audio_codec, audio_path, bit_depth, bitrate,",
     ),
     "pillow's quantizer": (
         {"quantizer": "nq"},

@@ -365,10 +365,30 @@ pub struct WriterConfig {
     /// writer is made; how each format stores them is in
     /// [`metadata`](crate::metadata). Default: none.
     pub metadata: Vec<(String, String)>,
+    /// Bits per sample in the movie: 8, or 16 for PNG/APNG (gray, RGB and
+    /// RGBA at 16 bits, every bit of 16-bit frames kept; 8-bit frames are
+    /// widened exactly, v * 257). `None` means the frames' own depth where
+    /// the codec keeps it (16-bit frames to PNG stay 16-bit), else 8; the
+    /// writer then warns once ([`Warning::BitsLost`](crate::Warning::BitsLost))
+    /// when 16-bit frames are rounded. A depth asked for is never warned
+    /// about. Checked against the codec when the writer is made (AV1's 10
+    /// bits will be one more value here). Default: `None`.
+    pub bit_depth: Option<u8>,
+    /// Refuse any loss: only PNG/APNG keeps every bit, at the frames' depth
+    /// (16-bit frames stay 16-bit, 8-bit ones 8-bit). Lossy codecs (H.264,
+    /// AV1, GIF's palettes, ffmpeg encoders) are refused when the writer is
+    /// made, and a frame that could not be kept exactly (16-bit frames into
+    /// an 8-bit movie, planar YUV, which PNG stores as RGB) is refused.
+    /// Default: false.
+    pub lossless: bool,
     /// For tests only: makes the writer's own threads fail on purpose.
     #[doc(hidden)]
     pub faults: Faults,
 }
+
+/// The bit depths [`WriterConfig::bit_depth`] takes, for messages.
+const BIT_DEPTHS_ALLOWED: &str =
+    "allowed: 8 (every codec) or 16 (png: .png/.apng), or none for the frames' own depth";
 
 /// Faults a test can inject into a writer's threads (each writer its own:
 /// no global state). Not for use outside tests.
@@ -398,6 +418,8 @@ impl Default for WriterConfig {
             ffmpeg_encoder: None,
             ffmpeg_args: Vec::new(),
             metadata: Vec::new(),
+            bit_depth: None,
+            lossless: false,
             faults: Faults::default(),
         }
     }
@@ -468,6 +490,16 @@ impl WriterConfig {
     /// Sets [`threads`](Self::threads).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+    /// Sets [`bit_depth`](Self::bit_depth).
+    pub fn with_bit_depth(mut self, bits: u8) -> Self {
+        self.bit_depth = Some(bits);
+        self
+    }
+    /// Sets [`lossless`](Self::lossless).
+    pub fn with_lossless(mut self, lossless: bool) -> Self {
+        self.lossless = lossless;
         self
     }
     /// Adds `key` = `value` to [`metadata`](Self::metadata):
@@ -544,6 +576,13 @@ impl WriterConfig {
                 "loops 0 is out of range; allowed: 1 to 65535 (how many times the animation plays), or none to loop forever",
             ));
         }
+        if let Some(bits) = self.bit_depth {
+            if bits != 8 && bits != 16 {
+                return Err(Error::config(format!(
+                    "bit_depth {bits} is not available; {BIT_DEPTHS_ALLOWED}"
+                )));
+            }
+        }
         self.checked_metadata()?;
         if self.threads > 256 {
             return Err(Error::config(format!(
@@ -552,6 +591,36 @@ impl WriterConfig {
             )));
         }
         Ok(())
+    }
+
+    /// Checks [`bit_depth`](Self::bit_depth) and [`lossless`](Self::lossless)
+    /// against the codec the movie will have.
+    pub fn check_bits(&self, codec: Codec) -> Result<()> {
+        if self.lossless && codec != Codec::Png {
+            let why = match codec {
+                Codec::Gif => "lossy: 256 colours a frame",
+                Codec::Ffmpeg => "an ffmpeg encoder, which framesink cannot vouch for",
+                _ => "lossy",
+            };
+            return Err(Error::config(format!(
+                "lossless cannot be kept by codec {codec} ({why}); lossless outputs: .png/.apng (codec png)"
+            )));
+        }
+        match self.bit_depth {
+            Some(bits) if bits > 8 && codec != Codec::Png => Err(Error::config(format!(
+                "bit_depth {bits} cannot be kept by codec {codec} (8 bits only); {BIT_DEPTHS_ALLOWED}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the movie keeps 16 bits a sample, for frames of `layout`.
+    pub fn keeps_sixteen(&self, codec: Codec, layout: crate::frame::PixelLayout) -> bool {
+        codec == Codec::Png
+            && match self.bit_depth {
+                Some(bits) => bits == 16,
+                None => layout.bytes_per_sample() == 2,
+            }
     }
 
     /// [`metadata`](Self::metadata), checked.
@@ -646,6 +715,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("5000") && e.contains("1000"), "{e}");
+    }
+
+    #[test]
+    fn bit_depths_and_lossless_are_checked_per_codec() {
+        let c = WriterConfig::default().with_bit_depth(12);
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("bit_depth 12") && e.contains("8") && e.contains("16"),
+            "{e}"
+        );
+        let c = WriterConfig::default().with_bit_depth(16);
+        c.validate().unwrap();
+        c.check_bits(Codec::Png).unwrap();
+        let e = c.check_bits(Codec::H264).unwrap_err().to_string();
+        assert!(
+            e.contains("bit_depth 16") && e.contains("h264") && e.contains(".png"),
+            "{e}"
+        );
+        let c = WriterConfig::default().with_lossless(true);
+        c.check_bits(Codec::Png).unwrap();
+        for codec in [Codec::H264, Codec::Av1, Codec::Gif, Codec::Ffmpeg] {
+            let e = c.check_bits(codec).unwrap_err().to_string();
+            assert!(
+                e.contains("lossless") && e.contains(codec.name()) && e.contains(".png/.apng"),
+                "{e}"
+            );
+        }
+        WriterConfig::default()
+            .with_bit_depth(8)
+            .check_bits(Codec::Gif)
+            .unwrap();
     }
 
     #[test]

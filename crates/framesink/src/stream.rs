@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::config::{Codec, ColorMatrix, Rational};
 use crate::encode::CodecConfig;
+use crate::frame::PixelLayout;
 
 /// What every segment of one movie must share.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,6 +155,15 @@ pub enum Warning {
         /// The rate asked for.
         fps: Rational,
     },
+    /// 16-bit frames are rounded to 8 bits, and no bit depth was asked
+    /// for ([`WriterConfig::bit_depth`](crate::WriterConfig::bit_depth)):
+    /// given once per writer, at the first such frame.
+    BitsLost {
+        /// The codec that keeps 8 bits.
+        codec: Codec,
+        /// The frames' layout (`gray16le`, `rgb48le`, `rgba64le`).
+        layout: PixelLayout,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -183,6 +193,17 @@ impl fmt::Display for Warning {
                     "frame size {width}x{height} is {what}; {need}, so frames are padded to {coded_width}x{coded_height} by repeating the last column/row (not stretched)"
                 )
             }
+            Warning::BitsLost {
+                codec: Codec::Png,
+                layout,
+            } => write!(
+                f,
+                "16-bit frames ({layout}) are rounded to 8 bits: this APNG is 8-bit, as its first frame was; bit_depth 16 keeps every bit"
+            ),
+            Warning::BitsLost { codec, layout } => write!(
+                f,
+                "16-bit frames ({layout}) are rounded to 8 bits by {codec}; outputs that keep them: .png/.apng (16 bits there by default, or with bit_depth 16)"
+            ),
             Warning::FramesDropped { fps } => write!(
                 f,
                 "fps {fps} is more than a GIF can show (at most 50: browsers show delays under 2/100 s as 10/100 s); frames are dropped evenly so the timing stays right"

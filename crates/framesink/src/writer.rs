@@ -165,6 +165,10 @@ pub struct VideoWriter {
     ffmpeg: Option<(PathBuf, PathBuf)>,
     /// The config's metadata, checked.
     metadata: Metadata,
+    /// The movie keeps 16 bits a sample (APNG), decided at the first frame.
+    sixteen: bool,
+    /// [`Warning::BitsLost`] was given.
+    warned_bits: bool,
 }
 
 /// Creates (or truncates) the movie file at `path`, read-write (the MP4 index
@@ -202,7 +206,8 @@ impl VideoWriter {
                 Err(e) => return Err(e),
             },
         };
-        container.codec(config.codec)?;
+        // Before the file is made: a refused setting leaves nothing behind.
+        config.check_bits(container.codec(config.codec)?)?;
         #[cfg(feature = "ffmpeg")]
         if container == Container::Ffmpeg {
             // ffmpeg makes the file itself, when the first frame comes.
@@ -241,6 +246,7 @@ impl VideoWriter {
 
     fn with_output(output: Output, config: WriterConfig, container: Container) -> Result<Self> {
         let codec = container.codec(config.codec)?;
+        config.check_bits(codec)?;
         let fps = config.fps;
         // Ticks per second: a multiple of the rate's numerator near 90 kHz,
         // so that one frame is a whole number of ticks (30000/1001 -> 3003
@@ -281,6 +287,8 @@ impl VideoWriter {
             path: None,
             ffmpeg: None,
             metadata,
+            sixteen: false,
+            warned_bits: false,
         })
     }
 
@@ -386,8 +394,16 @@ impl VideoWriter {
             return Ok(());
         }
 
+        let sixteen = if self.pipeline.is_none() {
+            self.config.keeps_sixteen(self.codec, frame.layout)
+        } else {
+            self.sixteen
+        };
+        self.check_bits(&frame, shown, sixteen)?;
+
         // Accepted from here on.
         if self.pipeline.is_none() {
+            self.sixteen = sixteen;
             self.start(frame.width, frame.height, frame.layout)?;
         }
         let Some(mut picture) = self.take_picture() else {
@@ -405,7 +421,7 @@ impl VideoWriter {
                 ),
             ),
             // APNG keeps 16-bit input; GIF has 8-bit palettes.
-            Picture::Rgba(p) => self.converter.to_rgba(&frame, p, self.codec == Codec::Png),
+            Picture::Rgba(p) => self.converter.to_rgba(&frame, p, self.sixteen),
         };
         let pipeline = self.pipeline.as_mut().expect("started above");
         if let Err(e) = converted {
@@ -443,6 +459,42 @@ impl VideoWriter {
         self.last_kept_cs = Some(cs);
         self.last_pts = Some(pts);
         self.frames += 1;
+        Ok(())
+    }
+
+    /// Refuses a frame that a lossless movie cannot keep exactly, and warns
+    /// (once) when 16-bit frames are rounded to 8 bits unasked. `sixteen`:
+    /// the movie keeps 16 bits.
+    fn check_bits(&mut self, frame: &Frame<'_>, shown: u64, sixteen: bool) -> Result<()> {
+        let layout = frame.layout;
+        let rounded = layout.bytes_per_sample() == 2 && !sixteen;
+        if self.config.lossless {
+            if layout == PixelLayout::Yuv420p {
+                return Err(Error::frame(
+                    shown,
+                    "planar YUV (yuv420p) frames are converted to RGB for PNG, which is not lossless; allowed with lossless: gray, gray+alpha, RGB or RGBA frames, 8 or 16 bits",
+                ));
+            }
+            if rounded {
+                let why = match self.config.bit_depth {
+                    Some(bits) => format!("bit_depth {bits} was asked for"),
+                    None => "the movie is 8-bit, as its first frame was".into(),
+                };
+                return Err(Error::frame(
+                    shown,
+                    format!(
+                        "16-bit frames ({layout}) cannot be kept losslessly: {why}; allowed with lossless: bit_depth 16 or none, with frames of one depth"
+                    ),
+                ));
+            }
+        }
+        if rounded && self.config.bit_depth.is_none() && !self.warned_bits {
+            self.warned_bits = true;
+            self.warn(Warning::BitsLost {
+                codec: self.codec,
+                layout,
+            });
+        }
         Ok(())
     }
 

@@ -258,7 +258,13 @@ fn check_padded_size(dir: &TestDir, w: u32, h: u32, n: u32, layout: PixelLayout)
         writer
             .push_frame(Frame::new(&data, w, h, layout))
             .unwrap_or_else(|e| panic!("{w}x{h} {layout}: {e}"));
-        let new = writer.take_warnings();
+        // 16-bit layouts are also rounded to 8 bits (tests/bits.rs): not
+        // what this test is about.
+        let new: Vec<Warning> = writer
+            .take_warnings()
+            .into_iter()
+            .filter(|w| !matches!(w, Warning::BitsLost { .. }))
+            .collect();
         if t == 0 {
             assert_eq!(new.len(), 1, "{w}x{h}: one warning on the first frame");
         } else {
@@ -280,7 +286,12 @@ fn check_padded_size(dir: &TestDir, w: u32, h: u32, n: u32, layout: PixelLayout)
         "{text}"
     );
     let s = writer.finish().unwrap();
-    assert_eq!(s.warnings, vec![expected], "summary warnings");
+    let padded: Vec<&Warning> = s
+        .warnings
+        .iter()
+        .filter(|w| !matches!(w, Warning::BitsLost { .. }))
+        .collect();
+    assert_eq!(padded, vec![&expected], "summary warnings");
     assert_eq!(
         (s.width, s.height, s.coded_width, s.coded_height),
         (w, h, cw, ch)

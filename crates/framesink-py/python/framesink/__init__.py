@@ -27,6 +27,7 @@ from . import _args, _framesink
 from ._args import show_number
 from ._colormap import Colormap, checked_range
 from ._errors import (
+    BitsLostWarning,
     EncoderError,
     FrameFunctionError,
     FramesinkError,
@@ -49,6 +50,7 @@ from ._progress import make_progress
 from ._read import Props, Reader, read
 
 __all__ = [
+    "BitsLostWarning",
     "EncoderError",
     "FrameFunctionError",
     "FramesinkError",
@@ -185,6 +187,8 @@ class Writer:
         speed: int | None = None,
         dither: bool = False,
         loops: int | None = None,
+        bit_depth: int | None = None,
+        lossless: bool = False,
         ffmpeg_args: Sequence[str] = (),
         format: str | None = None,
         progress: Progress = False,
@@ -228,6 +232,8 @@ class Writer:
             ffmpeg_args=list(ffmpeg_args or ()),
             speed=speed,
             metadata=metadata_pairs(metadata),
+            bit_depth=bit_depth,
+            lossless=bool(lossless),
         )
         self._summary: Summary | None = None
 
@@ -247,8 +253,8 @@ class Writer:
         if clipped and not self._warned_clip:
             self._warned_clip = True
             warn_clipped(index, clipped, arr.size)
-        for message in native.write(arr, layout, ts):
-            warn(message)
+        for kind, message in native.write(arr, layout, ts):
+            warn(message, BitsLostWarning if kind == "bits_lost" else FramesinkWarning)
         if self._progress is not None:
             self._progress.update(native.frames())
 
@@ -356,6 +362,8 @@ def write(
     speed: int | None = None,
     dither: bool = False,
     loops: int | None = None,
+    bit_depth: int | None = None,
+    lossless: bool = False,
     ffmpeg_args: Sequence[str] = (),
     format: str | None = None,
     progress: Progress = False,
@@ -382,6 +390,14 @@ def write(
     threads: encoder threads (default: one per core).
     speed: AV1 speed preset, 0 (slowest, smallest) to 10 (fastest, the default).
     dither, loops: GIF dithering (default off) and play count (default forever).
+    bit_depth: bits per sample in the movie: 8, or 16 for ``.png``/``.apng`` (every
+        bit of uint16 frames kept; uint8 frames widened exactly). Default: the
+        frames' own depth where the output keeps it (uint16 frames to ``.png`` stay
+        16-bit), else 8, with a :class:`BitsLostWarning` once when uint16 frames are
+        rounded.
+    lossless: ``True`` to refuse any loss: only ``.png``/``.apng`` keep every bit, at
+        the frames' depth; lossy codecs (h264, av1, gif) raise
+        :class:`InvalidConfigError`.
     ffmpeg_args: more ffmpeg output options with ``codec="ffmpeg:..."``.
     format: the container when ``target`` has no telling extension.
     progress: ``True`` for a bar (tqdm if installed), or ``callable(done, total)``.
@@ -411,6 +427,8 @@ def write(
         speed=speed,
         dither=dither,
         loops=loops,
+        bit_depth=bit_depth,
+        lossless=lossless,
         ffmpeg_args=ffmpeg_args,
         format=format,
         cmap=cmap,

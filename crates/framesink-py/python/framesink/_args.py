@@ -162,6 +162,13 @@ FORMAT_ALLOWED = (
 )
 CHANNEL_ORDER_ALLOWED = "'rgb' or 'bgr' (OpenCV's)"
 DITHER_ALLOWED = "True (dither a GIF's colours) or False (the default)"
+LOSSLESS_ALLOWED = (
+    "True (keep every bit: .png/.apng only, at the frames' depth) or False (the default)"
+)
+BIT_DEPTH_ALLOWED = (
+    "8 (every codec) or 16 (.png/.apng), or None for the frames' own depth "
+    "(16-bit frames stay 16-bit in .png/.apng; 8 bits elsewhere)"
+)
 FFMPEG_ARGS_ALLOWED = (
     "a list of strings, ffmpeg output options (e.g. ['-crf', '20']), with codec='ffmpeg:<encoder>'"
 )
@@ -199,6 +206,19 @@ def cmap(value: Any) -> Any:
     raise wrong_type("cmap", value, "a colormap", CMAP_ALLOWED)
 
 
+def bit_depth(value: Any) -> int | None:
+    """8, 16 or None; which codec keeps which depth is checked by the writer."""
+    if value is None:
+        return None
+    if not is_whole(value):
+        raise wrong_type("bit_depth", value, "a whole number", BIT_DEPTH_ALLOWED)
+    if value not in (8, 16):
+        raise InvalidConfigError(
+            f"bit_depth {show_number(value)} is not available; allowed: {BIT_DEPTH_ALLOWED}"
+        )
+    return int(value)
+
+
 def fps(value: Any) -> tuple[int, int]:
     from . import _rate
 
@@ -222,6 +242,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "codec": lambda v: text("codec", v, CODEC_ALLOWED),
     "format": lambda v: text("format", v, FORMAT_ALLOWED),
     "dither": lambda v: flag("dither", v, DITHER_ALLOWED),
+    "lossless": lambda v: flag("lossless", v, LOSSLESS_ALLOWED),
+    "bit_depth": bit_depth,
     "ffmpeg_args": lambda v: strings("ffmpeg_args", v, FFMPEG_ARGS_ALLOWED),
     "progress": progress,
     "cmap": cmap,

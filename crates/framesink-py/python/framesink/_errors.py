@@ -161,6 +161,13 @@ class FramesinkWarning(UserWarning):
     """Something worth knowing that is not an error (odd size padded, values clipped)."""
 
 
+class BitsLostWarning(FramesinkWarning):
+    """16-bit frames are rounded to 8 bits by an output that keeps only 8
+    (H.264, AV1, GIF), and no ``bit_depth`` was asked for; given once per
+    movie. ``.png``/``.apng`` keep all 16 bits (their default for 16-bit
+    frames)."""
+
+
 def warn(message: str, category: type[Warning] = FramesinkWarning) -> None:
     """Warns at the first caller outside the framesink package (and matplotlib's
     animation code and imageio, which call our writers), so the warning names the

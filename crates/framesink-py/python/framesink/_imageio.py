@@ -76,7 +76,8 @@ to framesink's, and framesink's own:
   frame); ``subrectangles``: accepted and ignored (framesink writes whole
   frames).
 - framesink's own: ``keyframe_interval``, ``threads``, ``speed``, ``dither``,
-  ``loops``, ``cmap``, ``vmin``, ``vmax``, ``channel_order``, ``progress``,
+  ``loops``, ``bit_depth``, ``lossless`` (uint16 frames keep all 16 bits in
+  ``.png``/``.apng``), ``cmap``, ``vmin``, ``vmax``, ``channel_order``, ``progress``,
   ``ffmpeg_args``, ``metadata``.
 
 ``is_batch`` (per write): ``True`` for a batch (an array's first axis, or a list
@@ -173,6 +174,8 @@ _FRAMESINK_OPTIONS = (
     "speed",
     "dither",
     "loops",
+    "bit_depth",
+    "lossless",
     "cmap",
     "vmin",
     "vmax",

@@ -46,6 +46,8 @@ _OPTIONS = frozenset(
         "speed",
         "dither",
         "loops",
+        "bit_depth",
+        "lossless",
         "format",
         "cmap",
         "vmin",
@@ -57,10 +59,12 @@ _OPTIONS = frozenset(
 _RENDER_KEYWORDS = frozenset(
     {"fps", "setup", "executor", "workers", "segment_frames", "progress", "dpi", "savefig_kwargs"}
 )
+# render(target, anim)'s own writer options.
+_ANIMATION_OPTIONS = frozenset(
+    {"codec", "quality", "bitrate", "keyframe_interval", "speed", "format", "bit_depth", "lossless"}
+)
 # What render(target, anim) takes.
-_ANIMATION_KEYWORDS = frozenset(
-    {"codec", "quality", "bitrate", "keyframe_interval", "speed", "format"}
-) | (_RENDER_KEYWORDS - {"setup", "executor"})
+_ANIMATION_KEYWORDS = _ANIMATION_OPTIONS | (_RENDER_KEYWORDS - {"setup", "executor"})
 # Tasks per worker the default segment length aims at, so that a slow
 # segment does not leave the other workers idle at the end.
 _TASKS_PER_WORKER = 4
@@ -468,6 +472,28 @@ def check_options(options: dict[str, Any], func: str) -> None:
         options["vmin"], options["vmax"] = checked_range(options.get("vmin"), options.get("vmax"))
 
 
+def check_bits(container: str, options: dict[str, Any]) -> None:
+    """Refuses here, before any worker starts, a ``bit_depth`` or ``lossless`` that
+    the segments' container cannot keep (MP4 and GIF keep 8 bits, so joined
+    parts all have one depth): the native writer checks them, and says why, when
+    it is made (it writes nothing before a frame comes)."""
+    if not options.get("lossless") and options.get("bit_depth") in (None, 8):
+        return
+    _framesink.NativeWriter(
+        io.BytesIO(),
+        fps_num=30,
+        fps_den=1,
+        codec=options.get("codec"),
+        container=container,
+        quality=None,
+        bitrate=None,
+        keyframe_interval=None,
+        threads=None,
+        bit_depth=options.get("bit_depth"),
+        lossless=bool(options.get("lossless")),
+    ).abandon()
+
+
 def unit_of(container: str, fps: Any, options: dict[str, Any]) -> int:
     """Frames a segment must be a multiple of: the keyframe interval."""
     from . import _rate
@@ -581,6 +607,7 @@ def render(
         raise InvalidConfigError("items is empty; a movie needs at least one frame")
     fps = 30 if fps is None else fps
     container = _container(target, options.get("format"), options.get("codec"))
+    check_bits(container, options)
     options.pop("format", None)
     if options.get("cmap") is not None and (
         options.get("vmin") is None or options.get("vmax") is None
@@ -643,12 +670,11 @@ def _render_animation(
             f"{sys.platform} cannot fork; use render(target, frame_fn, items, setup=...) with "
             "a setup() that makes the figure and a frame_fn(state, item) that draws one frame"
         )
-    unknown = sorted(
-        set(options) - {"codec", "quality", "bitrate", "keyframe_interval", "speed", "format"}
-    )
+    unknown = sorted(set(options) - _ANIMATION_OPTIONS)
     if unknown:
         raise unexpected_keyword("render", unknown[0], _ANIMATION_KEYWORDS)
     container = _container(target, options.pop("format", None), options.get("codec"))
+    check_bits(container, options)
     fig = anim._fig
     if fps is None:
         fps = 1000.0 / anim._interval

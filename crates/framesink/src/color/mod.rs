@@ -204,25 +204,31 @@ impl Converter {
 impl Converter {
     /// Converts `frame` to packed RGBA (alpha 255 where the layout has
     /// none; BGR reordered; planar YUV through this converter's matrix):
-    /// 16-bit big-endian when the layout is 16-bit and `keep16` is set (APNG),
-    /// else 8-bit (16-bit input rounded exactly).
+    /// 16-bit big-endian when `sixteen` is set (APNG at 16 bits: 16-bit
+    /// samples copied as they are, never through 8 bits; 8-bit ones widened
+    /// exactly, v * 257), else 8-bit (16-bit input rounded exactly).
     pub fn to_rgba(
         &mut self,
         frame: &Frame<'_>,
         out: &mut RgbaPicture,
-        keep16: bool,
+        sixteen: bool,
     ) -> Result<()> {
         let (w, h) = (frame.width as usize, frame.height as usize);
         let layout = frame.layout;
         let (bps, ch) = (layout.bytes_per_sample(), layout.channels());
         out.width = frame.width;
         out.height = frame.height;
-        out.sixteen = keep16 && bps == 2;
-        out.data.resize(w * h * if out.sixteen { 8 } else { 4 }, 0);
+        out.sixteen = sixteen;
+        let eight = w * h * 4;
+        out.data.resize(if sixteen { 2 * eight } else { eight }, 0);
         if layout == PixelLayout::Yuv420p {
-            return yuv420_to_rgba(frame, out, self.matrix);
+            yuv420_to_rgba(frame, &mut out.data[..eight], self.matrix)?;
+            if sixteen {
+                widen_in_place(&mut out.data, eight);
+            }
+            return Ok(());
         }
-        if out.sixteen {
+        if sixteen && bps == 2 {
             for (r, dst) in out.data.chunks_exact_mut(w * 8).enumerate() {
                 let src = &frame.data[r * frame.stride..r * frame.stride + w * ch * 2];
                 for (d, px) in dst.chunks_exact_mut(8).zip(src.chunks_exact(ch * 2)) {
@@ -239,7 +245,7 @@ impl Converter {
             }
             return Ok(());
         }
-        for (r, dst) in out.data.chunks_exact_mut(w * 4).enumerate() {
+        for (r, dst) in out.data[..eight].chunks_exact_mut(w * 4).enumerate() {
             let src = &frame.data[r * frame.stride..r * frame.stride + w * ch * bps];
             let sample = |px: &[u8], c: usize| -> u8 {
                 if bps == 1 {
@@ -265,7 +271,22 @@ impl Converter {
                 d.copy_from_slice(&rgba);
             }
         }
+        if sixteen {
+            widen_in_place(&mut out.data, eight);
+        }
         Ok(())
+    }
+}
+
+/// The first `n` bytes of `data` (8-bit samples) as 16-bit big-endian
+/// samples filling `2 * n` bytes: v * 257, so 255 is 65535 and rounding
+/// back gives v. From the end, so that no sample is overwritten unread.
+fn widen_in_place(data: &mut [u8], n: usize) {
+    debug_assert!(data.len() >= 2 * n);
+    for i in (0..n).rev() {
+        let v = data[i];
+        data[2 * i] = v;
+        data[2 * i + 1] = v;
     }
 }
 
@@ -278,7 +299,7 @@ fn yuv_matrix(matrix: ColorMatrix) -> YuvStandardMatrix {
 }
 
 /// Planar 4:2:0 limited-range input to 8-bit RGBA (GIF, APNG).
-fn yuv420_to_rgba(frame: &Frame<'_>, out: &mut RgbaPicture, matrix: ColorMatrix) -> Result<()> {
+fn yuv420_to_rgba(frame: &Frame<'_>, out: &mut [u8], matrix: ColorMatrix) -> Result<()> {
     let (ys, cs) = (frame.stride, frame.stride.div_ceil(2));
     let rows = frame.height.div_ceil(2) as usize;
     let u0 = ys * frame.height as usize;
@@ -295,7 +316,7 @@ fn yuv420_to_rgba(frame: &Frame<'_>, out: &mut RgbaPicture, matrix: ColorMatrix)
     };
     yuvutils_rs::yuv420_to_rgba(
         &image,
-        &mut out.data,
+        out,
         frame.width * 4,
         YuvRange::Limited,
         yuv_matrix(matrix),
@@ -442,6 +463,40 @@ mod tests {
         assert_eq!(u16_to_u8(257 * 100), 100);
         assert_eq!(u16_to_u8(128), 0);
         assert_eq!(u16_to_u8(129), 1);
+    }
+
+    #[test]
+    fn sixteen_bit_rgba_keeps_every_bit_and_widens_eight_bit_exactly() {
+        let mut c = Converter::new(ColorMatrix::Bt709);
+        let mut p = RgbaPicture::default();
+        // 2x2 gray16: values that differ only in their low byte.
+        let px: [u16; 4] = [0x1201, 0x1202, 0xfffe, 0x0001];
+        let bytes: Vec<u8> = px.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        c.to_rgba(&Frame::new(&bytes, 2, 2, PixelLayout::Gray16), &mut p, true)
+            .unwrap();
+        assert!(p.sixteen);
+        let got: Vec<u16> = p
+            .data
+            .chunks_exact(2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .collect();
+        let want: Vec<u16> = px.iter().flat_map(|&v| [v, v, v, 65535]).collect();
+        assert_eq!(got, want);
+        // 8-bit RGB into a 16-bit picture: v * 257, alpha 65535.
+        let rgb = [0u8, 1, 2, 127, 128, 255, 10, 20, 30, 40, 50, 60];
+        c.to_rgba(&Frame::new(&rgb, 2, 2, PixelLayout::Rgb8), &mut p, true)
+            .unwrap();
+        let got: Vec<u16> = p
+            .data
+            .chunks_exact(2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .collect();
+        let want: Vec<u16> = rgb
+            .chunks_exact(3)
+            .flat_map(|px| [px[0], px[1], px[2], 255])
+            .map(|v| v as u16 * 257)
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Lossless frames for APNG: each picture is compressed as a PNG by the png
 //! crate (filters + deflate) in a worker, and its IDAT payload becomes the
 //! frame's data; the muxer wraps it in fcTL/fdAT chunks. 16-bit input stays
-//! 16-bit.
+//! 16-bit (big-endian samples, as PNG stores them; see
+//! [`WriterConfig::bit_depth`](crate::WriterConfig::bit_depth)). Every frame
+//! covers the whole canvas at either depth (no cropping to the changed
+//! rectangle, no blending): each is compressed on its own, so frames go to
+//! encoder threads in parallel.
 
 use super::{CodecConfig, Encoded, Encoder};
 use crate::color::Picture;
