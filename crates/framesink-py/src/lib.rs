@@ -526,6 +526,7 @@ fn summary_dict<'py>(py: Python<'py>, s: &framesink::Summary) -> PyResult<Bound<
     d.set_item("coded_width", s.coded_width)?;
     d.set_item("coded_height", s.coded_height)?;
     d.set_item("frames_dropped", s.frames_dropped)?;
+    d.set_item("bit_depth", s.bit_depth)?;
     d.set_item(
         "warnings",
         s.warnings

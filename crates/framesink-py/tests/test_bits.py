@@ -64,7 +64,7 @@ def test_twelve_and_sixteen_bit_frames_come_back_exactly(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning: nothing is lost
         summary = framesink.write(path, frames, fps=10, **options)
-    assert (summary.codec, summary.frames) == ("png", 6)
+    assert (summary.codec, summary.frames, summary.bit_depth) == ("png", 6, 16)
     assert ihdr(path) == (16, _COLOUR_TYPE[channels])
     assert probe(path).frames == 6
     decoded = decode16(path, channels, frames.shape)
@@ -95,8 +95,9 @@ def test_eight_bit_frames_at_bit_depth_16_are_widened_exactly(tmp_path: Path) ->
 
 def test_eight_bit_frames_with_lossless_stay_eight_bit(tmp_path: Path) -> None:
     frames = np.random.default_rng(2).integers(0, 256, size=(3, 8, 10, 3), dtype=np.uint8)
-    framesink.write(tmp_path / "e.apng", frames, fps=5, lossless=True)
+    summary = framesink.write(tmp_path / "e.apng", frames, fps=5, lossless=True)
     assert ihdr(tmp_path / "e.apng") == (8, 2)
+    assert summary.bit_depth == 8
 
 
 def test_rounding_sixteen_bits_unasked_warns_once(tmp_path: Path) -> None:

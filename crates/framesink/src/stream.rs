@@ -104,7 +104,14 @@ impl StreamInfo {
                     _ => "sequence parameter set (SPS)",
                 },
                 CodecConfig::Av1 { .. } => "AV1 sequence header",
-                CodecConfig::Png { .. } => "PNG header",
+                CodecConfig::Png { ihdr } => match b {
+                    // IHDR: width, height (4 bytes each), then the bit depth.
+                    CodecConfig::Png { ihdr: other } if ihdr.get(8) != other.get(8) => {
+                        let depth = |h: &[u8]| h.get(8).map_or("?".into(), |d| d.to_string());
+                        return Some(("bit depth", depth(ihdr), depth(other)));
+                    }
+                    _ => "PNG header",
+                },
             };
             (field, (config_hex(a), config_hex(b)))
         } else {
@@ -242,6 +249,9 @@ pub struct Summary {
     /// Frames given but not in the file: a GIF cannot show more than 50
     /// frames a second (see [`Warning::FramesDropped`]).
     pub frames_dropped: u64,
+    /// Bits per sample in the file: 16 for a 16-bit PNG/APNG
+    /// ([`WriterConfig::bit_depth`](crate::WriterConfig::bit_depth)), else 8.
+    pub bit_depth: u8,
 }
 
 impl Summary {
@@ -260,6 +270,8 @@ impl Summary {
             coded_height: info.height,
             warnings: Vec::new(),
             frames_dropped: 0,
+            // Joined parts are MP4 or GIF, which framesink writes at 8 bits.
+            bit_depth: 8,
         }
     }
 
@@ -277,5 +289,32 @@ pub(crate) fn profile(codec: Codec) -> &'static str {
         Codec::Gif => "GIF89a",
         Codec::Png => "APNG",
         Codec::Ffmpeg => "external",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_headers_of_other_depths_differ_in_bit_depth() {
+        let ihdr = |depth: u8| {
+            let mut h = [0u8; 13];
+            h[3] = 16; // width 16
+            h[7] = 8; // height 8
+            h[8] = depth;
+            h[9] = 2; // RGB
+            h.to_vec()
+        };
+        let info = |depth| {
+            let mut i = StreamInfo::new(Codec::Png, 16, 8, 90_000, 3000);
+            i.config = Some(CodecConfig::Png { ihdr: ihdr(depth) });
+            i
+        };
+        assert_eq!(
+            info(16).difference(&info(8)),
+            Some(("bit depth", "16".into(), "8".into()))
+        );
+        assert_eq!(info(16).difference(&info(16)), None);
     }
 }

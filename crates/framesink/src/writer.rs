@@ -811,6 +811,7 @@ impl VideoWriter {
             coded_width: self.coded.0,
             coded_height: self.coded.1,
             warnings: std::mem::take(&mut self.warnings),
+            bit_depth: if self.sixteen { 16 } else { 8 },
         })
     }
 }

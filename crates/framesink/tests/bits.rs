@@ -87,6 +87,7 @@ fn twelve_and_sixteen_bit_frames_come_back_exactly_from_apng() {
             }
             let summary = writer.finish().unwrap();
             assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+            assert_eq!(summary.bit_depth, 16);
             assert_eq!(ihdr_depth_and_colour(&path), (16, colour), "{pix_fmt}");
             assert_eq!(probe(&path).frames, n as u64);
             let decoded = le_samples(&decode_raw(&path, pix_fmt));
@@ -130,6 +131,7 @@ fn sixteen_bit_frames_at_bit_depth_8_are_rounded_without_a_warning() {
         .unwrap();
     let summary = writer.finish().unwrap();
     assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    assert_eq!(summary.bit_depth, 8);
     assert_eq!(ihdr_depth_and_colour(&path), (8, 0));
     let want: Vec<u8> = samples
         .iter()

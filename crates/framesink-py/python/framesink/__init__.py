@@ -96,6 +96,7 @@ class Summary:
     coded_height: int
     warnings: list[str] = field(default_factory=list)
     frames_dropped: int = 0
+    bit_depth: int = 8  # 16 for a 16-bit .png/.apng
 
 
 def _rate(fps: Rate) -> tuple[int, int]:
