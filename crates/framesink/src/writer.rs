@@ -169,6 +169,8 @@ pub struct VideoWriter {
     sixteen: bool,
     /// [`Warning::BitsLost`] was given.
     warned_bits: bool,
+    /// The first frame's layout, which an APNG's colour type follows.
+    first_layout: Option<PixelLayout>,
 }
 
 /// Creates (or truncates) the movie file at `path`, read-write (the MP4 index
@@ -289,6 +291,7 @@ impl VideoWriter {
             metadata,
             sixteen: false,
             warned_bits: false,
+            first_layout: None,
         })
     }
 
@@ -400,9 +403,11 @@ impl VideoWriter {
             self.sixteen
         };
         self.check_bits(&frame, shown, sixteen)?;
+        self.check_channels(&frame, shown)?;
 
         // Accepted from here on.
         if self.pipeline.is_none() {
+            self.first_layout = Some(frame.layout);
             self.sixteen = sixteen;
             self.start(frame.width, frame.height, frame.layout)?;
         }
@@ -495,6 +500,28 @@ impl VideoWriter {
                 layout,
             });
         }
+        Ok(())
+    }
+
+    /// Refuses a frame with channels an APNG does not store: its colour
+    /// type follows the first frame (gray stays gray, RGB has no alpha).
+    fn check_channels(&self, frame: &Frame<'_>, shown: u64) -> Result<()> {
+        #[cfg(feature = "apng")]
+        if let (Codec::Png, Some(first)) = (self.codec, self.first_layout) {
+            let stored = crate::encode::png::PngColor::of(first);
+            if !stored.keeps(frame.layout) {
+                let (name, allowed) = stored.describe();
+                return Err(Error::frame(
+                    shown,
+                    format!(
+                        "{} frames would lose channels in this PNG, which stores {name} as its first frame ({first}) was; allowed: {allowed} frames (give the first frame every channel the movie needs)",
+                        frame.layout
+                    ),
+                ));
+            }
+        }
+        #[cfg(not(feature = "apng"))]
+        let _ = (frame, shown);
         Ok(())
     }
 

@@ -77,6 +77,66 @@ fn apng_gray_stays_gray() {
     assert_eq!(decode_raw(&path, "gray"), gray.repeat(2));
 }
 
+#[test]
+fn a_frame_with_channels_the_png_does_not_store_is_refused() {
+    // The colour type follows the first frame: a later frame that needs more
+    // channels would lose them; it is refused and the movie stays whole.
+    let dir = TestDir::new("apng_channels");
+    let (w, h) = (8u32, 4u32);
+    let gray = vec![100u8; (w * h) as usize];
+    let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 11 % 256) as u8).collect();
+    let rgba: Vec<u8> = (0..w * h * 4).map(|i| (i * 5 % 256) as u8).collect();
+    for (name, first, later, message) in [
+        (
+            "gray_then_rgb",
+            Frame::new(&gray, w, h, PixelLayout::Gray8),
+            Frame::new(&rgb, w, h, PixelLayout::Rgb8),
+            "rgb24 frames would lose channels in this PNG, which stores gray as its first frame (gray) was; allowed: gray or gray16le frames",
+        ),
+        (
+            "rgb_then_rgba",
+            Frame::new(&rgb, w, h, PixelLayout::Rgb8),
+            Frame::new(&rgba, w, h, PixelLayout::Rgba8),
+            "rgba frames would lose channels in this PNG, which stores RGB as its first frame (rgb24) was",
+        ),
+    ] {
+        let path = dir.join(&format!("{name}.apng"));
+        let mut writer = VideoWriter::create(&path, WriterConfig::default()).unwrap();
+        writer.push_frame(first).unwrap();
+        let e = writer.push_frame(later).unwrap_err().to_string();
+        assert!(e.contains("frame 1") && e.contains(message), "{name}: {e}");
+        writer.push_frame(first).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(probe(&path).frames, 2, "{name}");
+        let pix_fmt = if name == "gray_then_rgb" { "gray" } else { "rgb24" };
+        assert_eq!(decode_raw(&path, pix_fmt), first.data.repeat(2), "{name}");
+    }
+    // Fewer channels than stored are kept: gray into RGBA, RGB into RGBA.
+    let path = dir.join("rgba_then_gray.apng");
+    let mut writer = VideoWriter::create(&path, WriterConfig::default()).unwrap();
+    writer
+        .push_frame(Frame::new(&rgba, w, h, PixelLayout::Rgba8))
+        .unwrap();
+    writer
+        .push_frame(Frame::new(&gray, w, h, PixelLayout::Gray8))
+        .unwrap();
+    writer
+        .push_frame(Frame::new(&rgb, w, h, PixelLayout::Rgb8))
+        .unwrap();
+    writer.finish().unwrap();
+    let got = decode_raw(&path, "rgba");
+    let plane = (w * h * 4) as usize;
+    assert_eq!(got[..plane], rgba[..]);
+    assert!(got[plane..2 * plane]
+        .chunks(4)
+        .all(|p| p == [100, 100, 100, 255]));
+    let opaque: Vec<u8> = rgb
+        .chunks(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
+    assert_eq!(got[2 * plane..], opaque[..]);
+}
+
 /// `n` native-endian 16-bit samples making a ramp that uses the low byte.
 fn ramp16(n: usize, seed: u32) -> Vec<u8> {
     (0..n)

@@ -480,7 +480,9 @@ mod tests {
         };
         let c = ColorTags::default();
         let samples = |b: &[u8]| -> Vec<u16> {
-            b.chunks(2).map(|v| u16::from_le_bytes([v[0], v[1]])).collect()
+            b.chunks(2)
+                .map(|v| u16::from_le_bytes([v[0], v[1]]))
+                .collect()
         };
         let mut out = [0u8; 12];
         unpack(&image, c, PixelLayout::Rgb16, &mut out).unwrap();

@@ -217,15 +217,7 @@ pub fn factory(
 ) -> impl Fn() -> Result<Box<dyn Encoder>> + Send + Sync + Clone + 'static {
     let dither = config.dither;
     #[cfg(feature = "apng")]
-    let png_color = {
-        use crate::frame::PixelLayout as L;
-        match layout {
-            L::Gray8 | L::Gray16 => png::PngColor::Gray,
-            L::GrayAlpha8 => png::PngColor::GrayAlpha,
-            L::Rgba8 | L::Bgra8 | L::Rgba16 => png::PngColor::Rgba,
-            _ => png::PngColor::Rgb,
-        }
-    };
+    let png_color = png::PngColor::of(layout);
     #[cfg(not(feature = "apng"))]
     let _ = layout;
     #[cfg(feature = "h264")]

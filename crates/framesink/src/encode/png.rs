@@ -10,6 +10,7 @@
 use super::{CodecConfig, Encoded, Encoder};
 use crate::color::Picture;
 use crate::error::{Error, Result};
+use crate::frame::PixelLayout;
 
 /// The channels stored, chosen once from the first frame's layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,35 @@ pub enum PngColor {
 }
 
 impl PngColor {
+    /// The colour type that stores every channel of `layout`.
+    pub fn of(layout: PixelLayout) -> PngColor {
+        match layout {
+            PixelLayout::Gray8 | PixelLayout::Gray16 => PngColor::Gray,
+            PixelLayout::GrayAlpha8 => PngColor::GrayAlpha,
+            PixelLayout::Rgba8 | PixelLayout::Bgra8 | PixelLayout::Rgba16 => PngColor::Rgba,
+            _ => PngColor::Rgb,
+        }
+    }
+
+    /// Whether frames in `layout` lose no channel stored as this type.
+    pub fn keeps(self, layout: PixelLayout) -> bool {
+        use PngColor::*;
+        match (self, PngColor::of(layout)) {
+            (Rgba, _) | (Rgb, Gray | Rgb) | (GrayAlpha, Gray | GrayAlpha) | (Gray, Gray) => true,
+            _ => false,
+        }
+    }
+
+    /// Its name, and the frames it keeps.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            PngColor::Gray => ("gray", "gray or gray16le"),
+            PngColor::GrayAlpha => ("gray with alpha", "gray, gray16le or ya8"),
+            PngColor::Rgb => ("RGB", "RGB, BGR, gray or yuv420p, 8 or 16 bits"),
+            PngColor::Rgba => ("RGBA", "any"),
+        }
+    }
+
     fn png(self) -> png::ColorType {
         match self {
             PngColor::Gray => png::ColorType::Grayscale,
