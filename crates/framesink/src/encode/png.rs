@@ -39,10 +39,10 @@ impl PngColor {
     /// Whether frames in `layout` lose no channel stored as this type.
     pub fn keeps(self, layout: PixelLayout) -> bool {
         use PngColor::*;
-        match (self, PngColor::of(layout)) {
-            (Rgba, _) | (Rgb, Gray | Rgb) | (GrayAlpha, Gray | GrayAlpha) | (Gray, Gray) => true,
-            _ => false,
-        }
+        matches!(
+            (self, PngColor::of(layout)),
+            (Rgba, _) | (Rgb, Gray | Rgb) | (GrayAlpha, Gray | GrayAlpha) | (Gray, Gray)
+        )
     }
 
     /// Its name, and the frames it keeps.
