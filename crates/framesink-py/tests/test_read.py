@@ -262,16 +262,26 @@ def test_bt601_movies_decode_with_their_own_matrix(tmp_path: Path) -> None:
     check_rgb_against_planes(path, framesink.read(path), matrix=6)
 
 
-def test_full_range_streams_use_full_range(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("encoder", "matrix"),
+    [
+        # x264 tagged BT.709, full range.
+        (["-c:v", "libx264", "-pix_fmt", "yuvj420p", "-colorspace", "bt709"], 1),
+        # AV1 codes the range whether or not it describes the colours: libaom's
+        # full range without a description (untagged: BT.601, as ffmpeg takes it).
+        (["-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p"], 2),
+    ],
+    ids=["h264", "av1-undescribed"],
+)
+def test_full_range_streams_use_full_range(tmp_path: Path, encoder: list[str], matrix: int) -> None:
     path = tmp_path / "full.mp4"
     ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10", "-frames:v", "5",
-        "-c:v", "libx264", "-pix_fmt", "yuvj420p", "-color_range", "pc",
-        "-colorspace", "bt709", str(path),
+        *encoder, "-color_range", "pc", str(path),
     )  # fmt: skip
     p = framesink.Reader(path).props
-    assert p.color["full_range"] is True
-    check_rgb_against_planes(path, framesink.read(path), matrix=1, full=True)
+    assert p.color["full_range"] is True and p.color["matrix"] == matrix
+    check_rgb_against_planes(path, framesink.read(path), matrix=matrix, full=True)
 
 
 def test_a_movie_with_audio_reads_its_video(tmp_path: Path) -> None:
@@ -343,20 +353,6 @@ def test_libaom_av1_planes_equal_ffmpegs(tmp_path: Path) -> None:
         "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p", str(path),
     )  # fmt: skip
     assert np.array_equal(framesink_planes(path), ffmpeg_planes(path, 96, 64))
-
-
-def test_full_range_av1_without_a_colour_description_is_full_range(tmp_path: Path) -> None:
-    # AV1 codes the range whether or not it describes the colours; untagged
-    # colours are BT.601, as ffmpeg takes them.
-    path = tmp_path / "aom_full.mp4"
-    ffmpeg(
-        "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "6",
-        "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p",
-        "-color_range", "pc", str(path),
-    )  # fmt: skip
-    p = framesink.Reader(path).props
-    assert p.color["full_range"] is True and p.color["matrix"] == 2
-    check_rgb_against_planes(path, framesink.read(path), matrix=6, full=True)
 
 
 def test_gif_rgba_equals_ffmpegs(tmp_path: Path) -> None:
