@@ -65,6 +65,7 @@ WORKLOADS = {
                 "contour_render_procs",
                 "contour_render_warm",
                 "contour_render_dask",
+                "contour_render_dask_quiet",
             ),
             240,
             120,
@@ -115,6 +116,8 @@ ABOUT = {
     "their start-up timed",
     "contour_render_warm": "`framesink.render(..., workers=W)` inside `with framesink.Pool(W)`, "
     "the pool (started with its imports done) started before timing",
+    "contour_render_dask_quiet": "as contour_render_dask, with the workers' profiler off "
+    "(`distributed.worker.profile.enabled: False`)",
     "contour_render_dask": "`framesink.render(..., executor=client)` on a LocalCluster "
     "(W processes, 1 thread each) started before timing",
     "funcanim_save": '`anim.save(path, writer="framesink", fps=30)`, one process',
@@ -342,7 +345,12 @@ def child_main(name: str, out: str, n: int, workers: int, parts_dir: str | None)
                     )
                 )
         else:
-            with dask_client(workers, stats) as client:
+            import dask
+
+            # contour_render_dask_quiet: the workers' profiler off, as README advises.
+            quiet = name.endswith("_quiet")
+            settings = {"distributed.worker.profile.enabled": False} if quiet else {}
+            with dask.config.set(settings), dask_client(workers, stats) as client:
                 result, m = measure(
                     lambda: framesink.render(
                         out, contour_draw, range(n), fps=FPS, setup=contour_setup, executor=client
@@ -702,6 +710,7 @@ def report_contour(rows: dict[str, suite.Row], check: dict[str, Any] | None) -> 
         ("contour_render_procs", "render_procs"),
         ("contour_render_warm", "render_warm"),
         ("contour_render_dask", "render_dask"),
+        ("contour_render_dask_quiet", "render_dask"),
     ):
         r = rows.get(v)
         if r is not None and _ok(serial) and _ok(r):
@@ -892,6 +901,7 @@ def summary_lines(
         ("contour_render_procs", "render_procs"),
         ("contour_render_warm", "render_warm"),
         ("contour_render_dask", "render_dask"),
+        ("contour_render_dask_quiet", "render_dask"),
     ):
         r = rows.get(v)
         if serial is not None and _ok(serial) and r is not None and _ok(r):
