@@ -620,7 +620,6 @@ impl Reader {
     }
 
     fn deliver(&self, index: usize, image: &Image) -> Result<DecodedFrame> {
-        self.check_size(index, image)?;
         let mut data = vec![0u8; self.frame_bytes()];
         self.unpack_into(index, image, &mut data)?;
         let d = self.order[index];
@@ -638,12 +637,6 @@ impl Reader {
 
     /// Picture `index` in the reader's layout into `out` (one frame's bytes).
     fn unpack_into(&self, index: usize, image: &Image, out: &mut [u8]) -> Result<()> {
-        self.check_size(index, image)?;
-        unpack(image, self.props.color, self.layout, out).map_err(|e| self.decode_error(e))
-    }
-
-    /// Refuses a picture not of the movie's size.
-    fn check_size(&self, index: usize, image: &Image) -> Result<()> {
         let (width, height) = image.size();
         if (width, height) != (self.props.width, self.props.height) {
             return Err(self.decode_error(format!(
@@ -651,7 +644,7 @@ impl Reader {
                 self.props.width, self.props.height
             )));
         }
-        Ok(())
+        unpack(image, self.props.color, self.layout, out).map_err(|e| self.decode_error(e))
     }
 
     fn decode_error(&self, message: String) -> Error {

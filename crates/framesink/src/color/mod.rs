@@ -463,6 +463,10 @@ mod tests {
         assert_eq!(u16_to_u8(257 * 100), 100);
         assert_eq!(u16_to_u8(128), 0);
         assert_eq!(u16_to_u8(129), 1);
+        for v in 0..=u16::MAX {
+            let exact = v as f64 * 255.0 / 65535.0;
+            assert_eq!(u16_to_u8(v), exact.round() as u8, "{v}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! conversion, green half a level high on average (measured on H.264
 //! frames against ffmpeg's planes).
 
+use super::u16_to_u8;
 use crate::decode::{ColorTags, Image};
 use crate::frame::PixelLayout;
 
@@ -21,12 +22,6 @@ pub(crate) const OUTPUT_LAYOUTS: [PixelLayout; 10] = [
     PixelLayout::Rgba16,
     PixelLayout::Gray16,
 ];
-
-/// A 16-bit sample to 8 bits: round(v * 255 / 65535), exactly (v / 257
-/// is never halfway between two integers).
-pub(crate) fn narrow(v: u16) -> u8 {
-    ((v as u32 + 128) / 257) as u8
-}
 
 /// Kr and Kb of the matrix a stream's tags name. Untagged video (2,
 /// "unspecified") is taken as BT.601, as ffmpeg, OpenCV and imageio take
@@ -250,7 +245,7 @@ pub(crate) fn unpack(
                     // An 8-bit layout: each sample rounded to 8 bits, then as
                     // an 8-bit picture.
                     let (width, height) = (w, h);
-                    let data = data.iter().map(|&v| narrow(v)).collect();
+                    let data = data.iter().map(|&v| u16_to_u8(v)).collect();
                     let narrowed = Image::Rgba {
                         width,
                         height,

@@ -322,7 +322,7 @@ mod tests {
     use std::path::Path;
 
     use super::over;
-    use crate::color::unpack::narrow;
+    use crate::color::u16_to_u8 as narrow;
     use crate::demux::png::PngDemuxer;
     use crate::demux::testing::png_file::{ihdr, image_data, Apng, Control};
     use crate::demux::testing::{assert_same, decode_all, decode_from, ffmpeg_rgba, scratch};
@@ -601,14 +601,6 @@ mod tests {
         }
         assert_eq!(ours[0][8..12], [200, 0, 0, 255]); // 51400 and 7 of 65535
         let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn sixteen_bits_round_to_eight() {
-        for v in 0..=u16::MAX {
-            let exact = v as f64 * 255.0 / 65535.0;
-            assert_eq!(narrow(v), exact.round() as u8, "{v}");
-        }
     }
 
     /// ffmpeg's APNGs choose each frame's rectangle, dispose_op and

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Demuxer;
-use crate::color::unpack::narrow;
+use crate::color::u16_to_u8;
 use crate::decode::{self, Image};
 use crate::testing::ffmpeg_frames;
 
@@ -36,7 +36,7 @@ pub(crate) fn decode_all(demuxer: &mut dyn Demuxer) -> Vec<Vec<u8>> {
         .map(|image| match image {
             Image::Rgba { data, .. } => data,
             // As the reader gives them in 8-bit RGBA.
-            Image::Rgba16 { data, .. } => data.iter().map(|&v| narrow(v)).collect(),
+            Image::Rgba16 { data, .. } => data.iter().map(|&v| u16_to_u8(v)).collect(),
             other => panic!("not RGBA: {other:?}"),
         })
         .collect()
