@@ -250,6 +250,23 @@ def test_workers_stay_up_for_the_next_render(
     assert set(drawn_by(second).values()) == {str(second)}
 
 
+def test_a_kept_worker_imports_from_a_path_added_after_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module-level function submitted to a Pool travels by reference: the worker
+    # imports its module, here only on a path this process added after the worker
+    # started. The worker takes the path before it unpickles the task, so it does
+    # not die over the import and get replaced.
+    name = f"late_{uuid.uuid4().hex}"
+    (tmp_path / f"{name}.py").write_text("def triple(x):\n    return 3 * x\n")
+    with framesink.Pool(1) as pool:
+        started = list(pool.pids)
+        monkeypatch.syspath_prepend(str(tmp_path))
+        late = __import__(name)
+        assert pool.submit(late.triple, 14).result() == 42
+        assert pool.pids == started  # no worker started anew
+
+
 def test_a_pool_starts_ahead_and_stops_with_its_block(tmp_path: Path) -> None:
     frame = noise_frames(6)
     where = tmp_path / "drawn"

@@ -54,20 +54,19 @@ def serve(read_fd: int, write_fd: int) -> None:
     """The worker's loop: run each task, send back its result or exception."""
     tasks = os.fdopen(read_fd, "rb")
     results = os.fdopen(write_fd, "wb")
-    try:
-        sys.path[:] = _receive(tasks)
-    except EOFError:
-        return
     while True:
         try:
-            fn, args, (path, cwd) = _receive(tasks)
+            path, cwd, task = _receive(tasks)
         except EOFError:
             return
         try:
+            # Before the task is unpickled: a function sent by reference is
+            # imported from the caller's path.
             if sys.path != path:
                 sys.path[:] = path
             if cwd != os.getcwd():
                 os.chdir(cwd)
+            fn, args = cloudpickle.loads(task)
             reply: tuple[str, Any] = ("ok", fn(*args))
         except BaseException as e:  # sent back to the caller, who raises it
             reply = ("error", e)
@@ -96,7 +95,6 @@ class _Worker:
         os.close(from_w)
         self.tasks = os.fdopen(to_w, "wb")
         self.results = os.fdopen(from_r, "rb")
-        _send(self.tasks, list(sys.path))
 
     def close(self) -> None:
         for stream in (self.tasks, self.results):
@@ -173,7 +171,8 @@ class ProcessPool(Executor):
         return w
 
     def _call(self, worker: _Worker, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        _send(worker.tasks, (fn, args, (list(sys.path), os.getcwd())))
+        task = cloudpickle.dumps((fn, args))
+        _send(worker.tasks, (list(sys.path), os.getcwd(), task))
         return _receive(worker.results)
 
     def _run(self) -> None:
